@@ -1,0 +1,94 @@
+"""Checkpoints as ``state_dict``s, tagged with a fingerprint of the code that made them.
+
+Staleness: a checkpoint stores a fingerprint of the model's class (the bytecode and
+constants of every method, so editing ``loss`` or ``forward`` changes it), its
+architecture (``repr(model)``), the config and the run mode. :func:`load_checkpoint`
+returns ``None`` when the fingerprint differs, so a notebook retrains instead of
+silently loading weights trained by other code. ``DGM_RETRAIN=1`` (set by ``make gifs``)
+ignores checkpoints altogether.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import types
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from .modes import mode_name, retrain_requested
+
+
+def _code_bytes(code: types.CodeType) -> bytes:
+    parts = [code.co_code, repr(code.co_names).encode(), repr(code.co_varnames).encode()]
+    for const in code.co_consts:
+        parts.append(_code_bytes(const) if isinstance(const, types.CodeType) else repr(const).encode())
+    return b"|".join(parts)
+
+
+def _class_bytes(cls: type) -> bytes:
+    parts = [cls.__qualname__.encode()]
+    for name, attr in sorted(vars(cls).items()):
+        func = getattr(attr, "__func__", attr)  # unwrap static/class methods
+        if isinstance(func, types.FunctionType):
+            parts.append(name.encode() + _code_bytes(func.__code__))
+        elif isinstance(func, property) and func.fget is not None:
+            parts.append(name.encode() + _code_bytes(func.fget.__code__))
+    return b"||".join(parts)
+
+
+def fingerprint(model: nn.Module, config: Any = None) -> str:
+    """A short hash of the model's code (all ``nn.Module`` classes in it), architecture, config and mode."""
+    h = hashlib.sha256()
+    for cls in sorted({type(m) for m in model.modules()}, key=lambda c: c.__qualname__):
+        if cls.__module__.startswith("torch."):
+            continue  # PyTorch's own layers: their code is the installed torch
+        h.update(_class_bytes(cls))
+    h.update(repr(model).encode())
+    h.update(repr(config).encode())
+    h.update(mode_name().encode())
+    return h.hexdigest()[:16]
+
+
+def save_checkpoint(model: nn.Module, path: str | Path, config: Any = None, meta: dict | None = None) -> Path:
+    """Save ``model.state_dict()`` with its fingerprint and ``meta`` (numbers, strings, lists).
+
+    Written to a temporary file and renamed, so an interrupted save never corrupts the old one.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"state_dict": model.state_dict(), "fingerprint": fingerprint(model, config), "meta": meta or {}}
+    fd, tmp = tempfile.mkstemp(suffix=".pt", prefix=f".{path.stem}.", dir=path.parent)
+    os.close(fd)
+    try:
+        torch.save(payload, tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
+
+
+def load_checkpoint(model: nn.Module, path: str | Path, config: Any = None) -> dict | None:
+    """Load weights into ``model`` if ``path`` holds a checkpoint of the same code; else ``None``.
+
+    Returns the checkpoint's ``meta`` dict on success. Loads with ``weights_only=True`` and
+    ``map_location`` set to the model's device. Returns ``None`` (and loads nothing) when the
+    file is missing, its fingerprint differs (stale), or ``DGM_RETRAIN=1``.
+    """
+    path = Path(path)
+    if retrain_requested() or not path.exists():
+        return None
+    try:
+        device = next(model.parameters()).device
+    except StopIteration:
+        device = torch.device("cpu")
+    payload = torch.load(path, map_location=device, weights_only=True)
+    if payload.get("fingerprint") != fingerprint(model, config):
+        return None
+    model.load_state_dict(payload["state_dict"])
+    return dict(payload.get("meta", {}))

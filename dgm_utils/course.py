@@ -1,0 +1,146 @@
+"""Course maintenance: execute notebooks for ``make gifs`` and keep the repository address in sync.
+
+    python -m dgm_utils.course run notebooks/01_arm.ipynb   # execute in place, atomically
+    python -m dgm_utils.course links                        # rewrite badges from pyproject.toml
+    python -m dgm_utils.course links --check                # exit 1 if anything is out of sync
+
+The repository's address lives in one place, ``[project.urls] Repository`` in
+pyproject.toml. ``links`` writes it into each notebook's Colab badge and install cell
+and into README.md's badges.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .modes import course_root, mode_name
+
+PLACEHOLDER_REPO = "https://github.com/your-org/deep-generative-models"
+_BADGE = re.compile(r"https://colab\.research\.google\.com/github/[^)\s\"]+?/blob/[^/]+/notebooks/([\w.-]+\.ipynb)")
+_REPO_LINE = re.compile(r'^(\s*REPO = )"[^"]*"', re.M)
+
+
+def repository(root: Path | None = None) -> str:
+    """The repository address from ``pyproject.toml`` (``[project.urls] Repository``)."""
+    text = ((root or course_root()) / "pyproject.toml").read_text()
+    m = re.search(r'^Repository\s*=\s*"([^"]+)"', text, re.M)
+    if m is None:
+        raise ValueError("pyproject.toml has no [project.urls] Repository entry")
+    return m.group(1).rstrip("/")
+
+
+def colab_url(repo: str, notebook: str, branch: str = "main") -> str:
+    """Colab's address for a notebook of a GitHub repository."""
+    path = repo.removeprefix("https://github.com/")
+    return f"https://colab.research.google.com/github/{path}/blob/{branch}/notebooks/{notebook}"
+
+
+def _sync_text(text: str, repo: str) -> str:
+    text = _BADGE.sub(lambda m: colab_url(repo, m.group(1)), text)
+    return _REPO_LINE.sub(lambda m: f'{m.group(1)}"{repo}"', text)
+
+
+def sync_links(root: Path | None = None, check: bool = False) -> list[Path]:
+    """Write the repository address into badges and install cells; return the files that differed."""
+    root = root or course_root()
+    repo = repository(root)
+    stale = []
+    for nb_path in sorted((root / "notebooks").glob("*.ipynb")):
+        nb = json.loads(nb_path.read_text())
+        changed = False
+        for cell in nb["cells"]:
+            src = "".join(cell["source"])
+            new = _sync_text(src, repo)
+            if new != src:
+                cell["source"] = new.splitlines(keepends=True)
+                changed = True
+        if changed:
+            stale.append(nb_path)
+            if not check:
+                _write_json_atomic(nb_path, nb)
+    readme = root / "README.md"
+    if readme.exists():
+        text = readme.read_text()
+        new = _sync_text(text, repo)
+        if new != text:
+            stale.append(readme)
+            if not check:
+                readme.write_text(new)
+    return stale
+
+
+def _write_json_atomic(path: Path, nb: dict) -> None:
+    fd, tmp = tempfile.mkstemp(suffix=".ipynb", prefix=f".{path.stem}.", dir=path.parent)
+    os.close(fd)
+    try:
+        Path(tmp).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def clean_metadata(nb: dict) -> dict:
+    """Strip volatile metadata (timings, widget state, kernel details); keep execution counts."""
+    nb["metadata"] = {
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    }
+    for cell in nb["cells"]:
+        cell.get("metadata", {}).pop("execution", None)
+        cell.get("metadata", {}).pop("collapsed", None)
+        cell.pop("id", None) if nb.get("nbformat_minor", 0) < 5 else None
+    return nb
+
+
+def run_notebook(path: Path, timeout: int = 1800) -> float:
+    """Execute a notebook in its folder and write it back with outputs; returns wall seconds.
+
+    The executed notebook goes to a temp file first; the original is replaced only when
+    every cell succeeded, so a failed run never loses the committed outputs.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    client.execute()
+    seconds = time.perf_counter() - start
+    data = clean_metadata(json.loads(nbformat.writes(nb)))
+    _write_json_atomic(path, data)
+    return seconds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Course maintenance")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    run = sub.add_parser("run", help="execute notebooks in place (outputs committed from full runs)")
+    run.add_argument("notebooks", nargs="+", type=Path)
+    links = sub.add_parser("links", help="write the repository address from pyproject.toml everywhere")
+    links.add_argument("--check", action="store_true", help="only report files that are out of sync")
+    args = parser.parse_args(argv)
+    if args.cmd == "run":
+        for path in args.notebooks:
+            if not path.exists():
+                print(f"error: {path}: no such notebook", file=sys.stderr)
+                return 2
+            print(f"running {path} ({mode_name()} mode) ...", flush=True)
+            seconds = run_notebook(path)
+            print(f"  {path.name}: {seconds:.0f} s", flush=True)
+        return 0
+    stale = sync_links(check=args.check)
+    for p in stale:
+        print(f"{'out of sync' if args.check else 'updated'}: {p}")
+    return 1 if (args.check and stale) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

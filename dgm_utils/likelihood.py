@@ -1,0 +1,77 @@
+"""Likelihood bookkeeping: units, bounds and the importance-weighted estimator.
+
+All likelihoods in the course are of the *discrete* Digits images (64 pixels, 17 levels)
+in nats per image, so that an ARM's exact NLL, a flow's dequantization bound, a VAE's
+ELBO and DDPM's variational bound are comparable. bits/dim = nats / (64 ln 2).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+import torch
+
+from .data import DEQUANT_LOG_DET, N_LEVELS, N_PIXELS
+
+#: NLL of the uniform model over 17^64 images, in nats per image (181.3).
+UNIFORM_NLL = N_PIXELS * math.log(N_LEVELS)
+
+Kind = Literal["exact", "upper bound"]
+
+
+def bits_per_dim(nats_per_image: float, dims: int = N_PIXELS) -> float:
+    """Convert nats per image to bits per dimension: nats / (D ln 2)."""
+    return nats_per_image / (dims * math.log(2))
+
+
+def dequantized_nll(neg_log_p_y: torch.Tensor) -> torch.Tensor:
+    """Discrete-NLL bound from a continuous model of ``y = (x + u) / 17`` (see ``data.dequantize``).
+
+    ``neg_log_p_y`` is -log p_Y(y) per image; adds back the rescaling log-determinant so
+    that E_u[result] >= -log P(x) in nats per image.
+    """
+    return neg_log_p_y - DEQUANT_LOG_DET
+
+
+def log_mean_exp(log_w: torch.Tensor, dim: int = 0) -> torch.Tensor:
+    """log (1/K) sum_k exp(log_w_k), computed stably (for importance-weighted bounds)."""
+    k = log_w.shape[dim]
+    return torch.logsumexp(log_w, dim=dim) - math.log(k)
+
+
+def iw_bound(log_w: torch.Tensor, dim: int = 0) -> torch.Tensor:
+    """The importance-weighted bound -log (1/K) sum_k w_k >= -log p(x) (Burda et al. 2016).
+
+    ``log_w[k] = log p(x, z_k) - log q(z_k | x)`` with ``z_k ~ q(z | x)`` along ``dim``.
+    Returns the bound in nats per image (the same shape as ``log_w`` without ``dim``).
+    K = 1 is the negative ELBO; the bound tightens as K grows.
+    """
+    return -log_mean_exp(log_w, dim=dim)
+
+
+@dataclass(frozen=True)
+class Likelihood:
+    """A test-set NLL in nats per image, and whether it is exact or an upper bound."""
+
+    nats: float  #: mean NLL over the test images, nats per image
+    kind: Kind  #: "exact" (ARM) or "upper bound" (flow, VAE, DDPM)
+    method: str  #: how it was computed, in words
+    n_images: int = 447
+
+    def __post_init__(self) -> None:
+        if not math.isfinite(self.nats):
+            raise ValueError(f"Likelihood: nats must be finite, got {self.nats}")
+        if self.kind not in ("exact", "upper bound"):
+            raise ValueError(f"Likelihood: kind must be 'exact' or 'upper bound', got {self.kind!r}")
+
+    @property
+    def bits_per_dim(self) -> float:
+        return bits_per_dim(self.nats)
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "bits_per_dim": self.bits_per_dim, "unit": "nats per image"}
+
+    def __str__(self) -> str:
+        return f"{self.nats:.2f} nats/image = {self.bits_per_dim:.3f} bits/dim ({self.kind}: {self.method})"

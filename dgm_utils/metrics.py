@@ -1,0 +1,182 @@
+"""Sample-quality metrics in the feature space of the Digits classifier, each beside its floor.
+
+* Frechet distance (FD): ||mu_r - mu_g||^2 + tr(S_r) + tr(S_g) - 2 tr((S_r S_g)^{1/2}), in
+  float64; the trace of the matrix square root is the sum of square roots of the
+  eigenvalues of S_r S_g (real and >= 0 in exact arithmetic, since it is similar to a
+  PSD matrix), which avoids SciPy's fragile ``sqrtm``.
+* KID: the unbiased MMD^2 with the polynomial kernel k(a, b) = (a.b / d + 1)^3, averaged
+  over random subsets (size no larger than the smaller set).
+* Precision, recall, density, coverage with k = 5 nearest neighbours (Naeem et al. 2020).
+* The classifier's label histogram of the samples: are all ten digits there?
+
+Written by hand (about as long as the glue a library would need) so that they run on
+any device without downloads; ``tests/test_metrics.py`` checks them against torchmetrics
+(FD, KID) and the ``prdc`` package (PRDC) when those are installed.
+
+The **floor** is each metric between the train split (1000 images) and the test split
+(447): what a perfect model, one that samples fresh digits from the data distribution,
+would score at these sample sizes. Model samples (1000) are scored against the test split.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import torch
+
+from .data import check_digits, load_digits
+from .features import digit_features
+
+#: a digit counts as present when at least this fraction of samples is classified as it
+PRESENT_FRACTION = 0.03
+
+#: the metrics, whether lower or higher is better, in reporting order
+DIRECTIONS = {
+    "frechet_distance": "lower",
+    "kid": "lower",
+    "precision": "higher",
+    "recall": "higher",
+    "density": "higher",
+    "coverage": "higher",
+    "digits_present": "higher",
+}
+
+
+def _check_features(a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    a, b = torch.as_tensor(a).double(), torch.as_tensor(b).double()
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
+        raise ValueError(f"feature sets must be (N, d) with the same d, got {tuple(a.shape)} and {tuple(b.shape)}")
+    if len(a) < 2 or len(b) < 2:
+        raise ValueError("feature sets need at least 2 rows each")
+    if not (torch.isfinite(a).all() and torch.isfinite(b).all()):
+        raise ValueError("features contain NaN or infinite values")
+    return a, b
+
+
+def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
+    """Frechet distance between Gaussians fitted to two feature sets (N, d), (M, d), in float64."""
+    a, b = _check_features(a, b)
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    cov_a, cov_b = torch.cov(a.T), torch.cov(b.T)
+    eig = torch.linalg.eigvals(cov_a @ cov_b)  # eigenvalues of S_a S_b: real, >= 0 up to round-off
+    tr_sqrt = eig.real.clamp(min=0).sqrt().sum()
+    fd = (mu_a - mu_b).square().sum() + cov_a.trace() + cov_b.trace() - 2 * tr_sqrt
+    return max(float(fd), 0.0)
+
+
+def _poly_kernel(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    return (a @ b.T / a.shape[1] + 1.0) ** 3
+
+
+def kid(
+    a: torch.Tensor, b: torch.Tensor, subset_size: int = 1000, n_subsets: int = 100, seed: int = 0
+) -> tuple[float, float]:
+    """Kernel Inception Distance (Binkowski et al. 2018): mean and std of unbiased MMD^2 over subsets.
+
+    Each subset draws ``m = min(subset_size, len(a), len(b))`` rows of each set without
+    replacement. Unbiased, so it can be slightly negative for identical distributions.
+    """
+    a, b = _check_features(a, b)
+    m = min(subset_size, len(a), len(b))
+    g = torch.Generator().manual_seed(seed)
+    values = []
+    for _ in range(n_subsets):
+        x = a[torch.randperm(len(a), generator=g)[:m]]
+        y = b[torch.randperm(len(b), generator=g)[:m]]
+        kxx, kyy, kxy = _poly_kernel(x, x), _poly_kernel(y, y), _poly_kernel(x, y)
+        off = m * (m - 1)
+        mmd = (kxx.sum() - kxx.trace()) / off + (kyy.sum() - kyy.trace()) / off - 2 * kxy.mean()
+        values.append(float(mmd))
+    v = np.asarray(values)
+    return float(v.mean()), float(v.std())
+
+
+def prdc(real: torch.Tensor, fake: torch.Tensor, k: int = 5) -> dict[str, float]:
+    """Precision, recall, density and coverage (Naeem et al. 2020) with k nearest neighbours.
+
+    A ball around each point reaches its k-th nearest neighbour in its own set.
+    precision: share of fakes inside some real ball; recall: share of reals inside some
+    fake ball; density: mean number of real balls holding each fake, divided by k;
+    coverage: share of real balls that hold at least one fake.
+    """
+    real, fake = _check_features(real, fake)
+    if k >= min(len(real), len(fake)):
+        raise ValueError(f"k={k} needs more than k points in each set")
+
+    def kth_radius(x: torch.Tensor) -> torch.Tensor:
+        d = torch.cdist(x, x)
+        return d.kthvalue(k + 1, dim=1).values  # +1: the distance to itself is 0
+
+    r_real, r_fake = kth_radius(real), kth_radius(fake)
+    d = torch.cdist(real, fake)  # (N_real, N_fake)
+    inside_real = d < r_real[:, None]  # fake j inside real ball i
+    return {
+        "precision": inside_real.any(0).double().mean().item(),
+        "recall": (d < r_fake[None, :]).any(1).double().mean().item(),
+        "density": (inside_real.sum(0).double() / k).mean().item(),
+        "coverage": (d.min(1).values < r_real).double().mean().item(),
+    }
+
+
+def label_histogram(labels: torch.Tensor) -> list[float]:
+    """Share of samples the classifier assigns to each digit 0..9."""
+    counts = torch.bincount(torch.as_tensor(labels).long().flatten(), minlength=10)[:10].double()
+    return (counts / counts.sum()).tolist()
+
+
+def digits_present(histogram: list[float], fraction: float = PRESENT_FRACTION) -> int:
+    """How many of the ten digits make up at least ``fraction`` of the samples."""
+    return int(sum(h >= fraction for h in histogram))
+
+
+def compare(real_x: torch.Tensor, fake_x: torch.Tensor, seed: int = 0) -> dict:
+    """All metrics of integer digits ``fake_x`` against ``real_x`` in classifier feature space."""
+    fr, _ = digit_features(real_x)
+    ff, labels = digit_features(fake_x)
+    hist = label_histogram(labels)
+    kid_mean, kid_std = kid(fr, ff, seed=seed)
+    return {
+        "frechet_distance": frechet_distance(fr, ff),
+        "kid": kid_mean,
+        "kid_std": kid_std,
+        **prdc(fr, ff),
+        "digits_present": digits_present(hist),
+        "label_histogram": hist,
+    }
+
+
+@functools.lru_cache(maxsize=1)
+def floor() -> dict:
+    """The real-data floor: every metric of the train split (1000) against the test split (447)."""
+    d = load_digits("cpu")
+    return compare(d.test.x, d.train.x)
+
+
+def evaluate_samples(samples: torch.Tensor | np.ndarray) -> dict:
+    """Score integer samples (N, 8, 8) in 0..16 against the test split, beside the floor.
+
+    Returns ``{"n_samples", "reference", "metrics": {name: {"model", "floor", "better"}},
+    "label_histogram": {"model", "floor"}, "kid_std": {...}}``.
+    """
+    x = check_digits(samples, "samples")
+    d = load_digits("cpu")
+    model, base = compare(d.test.x, x), floor()
+    return {
+        "n_samples": len(x),
+        "reference": f"test split ({len(d.test)} images); floor = train split ({len(d.train)}) vs test split",
+        "metrics": {
+            name: {"model": model[name], "floor": base[name], "better": better} for name, better in DIRECTIONS.items()
+        },
+        "kid_std": {"model": model["kid_std"], "floor": base["kid_std"]},
+        "label_histogram": {"model": model["label_histogram"], "floor": base["label_histogram"]},
+    }
+
+
+def format_table(evaluation: dict) -> str:
+    """A plain-text table of metrics beside their floors."""
+    rows = [f"{'metric':<18}{'model':>10}{'floor':>10}   better"]
+    for name, m in evaluation["metrics"].items():
+        fmt = "{:>10.0f}" if name == "digits_present" else ("{:>10.4f}" if name == "kid" else "{:>10.3f}")
+        rows.append(f"{name:<18}" + fmt.format(m["model"]) + fmt.format(m["floor"]) + f"   {m['better']}")
+    return "\n".join(rows)

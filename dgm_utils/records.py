@@ -1,0 +1,93 @@
+"""One call at the end of every notebook: write results/<name>.json and <name>_samples.npy."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from .data import check_digits
+from .features import load_classifier
+from .likelihood import Likelihood
+from .metrics import evaluate_samples
+from .modes import mode_name, output_dirs
+
+N_SAMPLES = 1000
+
+
+def _atomic_write(path: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def _device_name(device: torch.device | str) -> str:
+    device = torch.device(device)
+    if device.type == "cuda":
+        return f"{device} ({torch.cuda.get_device_name(device)})"
+    return f"{device} ({platform.processor() or platform.machine()}, {os.cpu_count()} cores)"
+
+
+def save_results(
+    name: str,
+    samples: torch.Tensor | np.ndarray,
+    *,
+    model: str,
+    n_params: int,
+    train_seconds: float,
+    sample_ms_per_image: float,
+    device: torch.device | str,
+    likelihood: Likelihood | None = None,
+    extra: dict[str, Any] | None = None,
+    results_dir: str | Path | None = None,
+) -> dict:
+    """Evaluate ``samples`` and write ``<name>.json`` and ``<name>_samples.npy`` to the results folder.
+
+    ``samples`` must be 1000 integer images in 0..16 (checked before anything is written).
+    ``likelihood=None`` records that the family has no likelihood. Both files are written
+    atomically; the results folder is this mode's (see :func:`dgm_utils.modes.output_dirs`).
+    Returns the record that was written.
+    """
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"name must be letters, digits and underscores, got {name!r}")
+    x = check_digits(samples, "samples")
+    if len(x) != N_SAMPLES:
+        raise ValueError(f"samples: expected {N_SAMPLES} images, got {len(x)}")
+    if extra is not None:
+        json.dumps(extra)  # fail before writing anything if extra is not JSON
+    _, clf = load_classifier()
+    record = {
+        "name": name,
+        "model": model,
+        "mode": mode_name(),
+        "likelihood": likelihood.as_dict() if likelihood is not None else None,
+        "samples": evaluate_samples(x),
+        "feature_classifier_test_accuracy": clf["test_accuracy"],
+        "cost": {
+            "parameters": int(n_params),
+            "train_seconds": round(float(train_seconds), 1),
+            "sample_ms_per_image": round(float(sample_ms_per_image), 3),
+            "device": _device_name(device),
+            "torch": torch.__version__,
+        },
+        "date": _dt.date.today().isoformat(),
+        "extra": extra or {},
+    }
+    folder = Path(results_dir) if results_dir is not None else output_dirs().results
+    folder.mkdir(parents=True, exist_ok=True)
+    array = x.numpy().astype(np.int8)
+    _atomic_write(folder / f"{name}_samples.npy", lambda p: np.save(open(p, "wb"), array))
+    _atomic_write(folder / f"{name}.json", lambda p: Path(p).write_text(json.dumps(record, indent=2) + "\n"))
+    return record

@@ -1,0 +1,155 @@
+"""The training loop shared by every likelihood-style model.
+
+A model is any ``nn.Module`` with ``loss(x) -> loss`` or ``loss(x) -> (loss, stats)``,
+where ``loss`` is a scalar to minimise (say the NLL in nats per image). ``fit`` runs
+epochs of mini-batch steps, evaluates the validation loss after each epoch, stops early
+when it has not improved for ``patience`` epochs and restores the best weights.
+Adversarial models bring their own ``step`` (and no validation loss).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from .data import batches
+from .modes import progress_enabled
+
+Step = Callable[[torch.Tensor], dict[str, float]]
+
+
+@dataclass
+class History:
+    """What happened during training: per-epoch mean losses and any extra statistics."""
+
+    train: list[float] = field(default_factory=list)  #: mean training loss per epoch
+    val: list[float] = field(default_factory=list)  #: validation loss per epoch (may be empty)
+    stats: dict[str, list[float]] = field(default_factory=dict)  #: other per-epoch means
+    best_epoch: int = 0  #: 1-based epoch whose weights were kept
+    seconds: float = 0.0  #: wall time of the whole fit
+    stopped_early: bool = False
+
+    @property
+    def epochs(self) -> int:
+        return len(self.train)
+
+
+def _scalar_loss(out: torch.Tensor | tuple[torch.Tensor, dict]) -> tuple[torch.Tensor, dict]:
+    loss, stats = out if isinstance(out, tuple) else (out, {})
+    if loss.ndim != 0:
+        raise ValueError(f"model.loss must return a scalar, got shape {tuple(loss.shape)}")
+    return loss, stats
+
+
+@torch.no_grad()
+def evaluate_loss(model: nn.Module, x: torch.Tensor, batch_size: int = 500) -> float:
+    """Mean of ``model.loss`` over ``x`` (eval mode, no gradients), weighted by batch size."""
+    was_training = model.training
+    model.eval()
+    total, n = 0.0, 0
+    for xb in batches(x, batch_size):
+        loss, _ = _scalar_loss(model.loss(xb))
+        total += loss.item() * len(xb)
+        n += len(xb)
+    model.train(was_training)
+    return total / n
+
+
+def gradient_step(model: nn.Module, optimizer: torch.optim.Optimizer, clip: float | None = None) -> Step:
+    """The default step: ``loss = model.loss(x)``, backward, optional gradient clipping, update."""
+
+    def step(xb: torch.Tensor) -> dict[str, float]:
+        loss, stats = _scalar_loss(model.loss(xb))
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"training loss became {loss.item()}: lower the learning rate?")
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if clip is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), clip)
+        optimizer.step()
+        return {"loss": loss.item(), **{k: float(v) for k, v in stats.items()}}
+
+    return step
+
+
+def fit(
+    model: nn.Module,
+    train_x: torch.Tensor,
+    val_x: torch.Tensor | None,
+    *,
+    epochs: int,
+    batch_size: int = 64,
+    lr: float = 1e-3,
+    weight_decay: float = 0.0,
+    patience: int | None = 20,
+    clip: float | None = None,
+    step: Step | None = None,
+    on_epoch_end: Callable[[int, History], None] | None = None,
+    generator: torch.Generator | None = None,
+    desc: str = "train",
+) -> History:
+    """Train ``model`` for up to ``epochs`` epochs and return its :class:`History`.
+
+    Args:
+        train_x, val_x: the training and validation data, already in the model's view.
+            ``val_x=None`` turns validation and early stopping off.
+        patience: stop after this many epochs without a better validation loss and
+            restore the best weights (``None``: never stop early, keep the last weights).
+        step: one optimisation step on a batch returning ``{"loss": ..., ...}``; the default
+            is Adam(lr, weight_decay) on ``model.loss``. GANs pass their own.
+        on_epoch_end: called as ``on_epoch_end(epoch, history)`` after each epoch (1-based),
+            for example to record a GIF frame from a fixed noise batch.
+        generator: shuffling generator, for reproducible batches.
+    """
+    if epochs < 1:
+        raise ValueError(f"epochs must be >= 1, got {epochs}")
+    if step is None:
+        optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+        step = gradient_step(model, optimizer, clip)
+    history = History()
+    best_val, best_state, since_best = math.inf, None, 0
+    start = time.perf_counter()
+    bar = tqdm(range(1, epochs + 1), desc=desc, disable=not progress_enabled(), leave=False)
+    for epoch in bar:
+        model.train()
+        sums: dict[str, float] = {}
+        n = 0
+        for xb in batches(train_x, batch_size, shuffle=True, generator=generator):
+            for k, v in step(xb).items():
+                sums[k] = sums.get(k, 0.0) + v * len(xb)
+            n += len(xb)
+        means = {k: v / n for k, v in sums.items()}
+        history.train.append(means.pop("loss"))
+        for k, v in means.items():
+            history.stats.setdefault(k, []).append(v)
+        postfix = {"train": f"{history.train[-1]:.2f}"}
+        if val_x is not None:
+            val = evaluate_loss(model, val_x)
+            history.val.append(val)
+            postfix["val"] = f"{val:.2f}"
+            if val < best_val:
+                best_val, since_best, history.best_epoch = val, 0, epoch
+                best_state = copy.deepcopy(model.state_dict())
+            else:
+                since_best += 1
+        else:
+            history.best_epoch = epoch
+        bar.set_postfix(postfix)
+        if on_epoch_end is not None:
+            on_epoch_end(epoch, history)
+        if patience is not None and val_x is not None and since_best >= patience:
+            history.stopped_early = True
+            break
+    bar.close()
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()
+    history.seconds = time.perf_counter() - start
+    return history

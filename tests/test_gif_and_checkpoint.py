@@ -1,0 +1,67 @@
+import imageio.v3 as iio
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from dgm_utils.checkpoint import fingerprint, load_checkpoint, save_checkpoint
+from dgm_utils.gif import GifRecorder, write_gif
+
+
+def test_gif_is_animated_looping_and_labelled(tmp_path):
+    gif = GifRecorder()
+    for epoch in (1, 2, 3):
+        gif.record(epoch, torch.full((16, 8, 8), 5 * epoch), panel="A")
+    gif.record(1, torch.zeros(16, 8, 8), panel="B")  # B stopped early: keeps its last samples
+    assert len(gif) == 3
+    path = gif.save(tmp_path / "nested" / "x_training.gif", ms_per_frame=100)
+    frames = iio.imread(path, index=None)
+    assert frames.shape[0] == 3
+    assert frames.ndim == 4 and frames.shape[-1] == 3
+    meta = iio.immeta(path, index=None)
+    assert meta.get("loop") == 0
+    assert [iio.immeta(path, index=i)["duration"] for i in range(3)] == [100, 100, 700]  # last frame held
+    assert not np.array_equal(frames[0], frames[1])
+    assert list(tmp_path.glob("nested/.*")) == []  # no temp file left
+
+
+def test_write_gif_rejects_bad_frames_and_keeps_old_file(tmp_path):
+    path = tmp_path / "a.gif"
+    write_gif([np.zeros((4, 4), np.uint8), np.ones((4, 4), np.uint8) * 255], path)
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match="HxW or HxWx3"):
+        write_gif([np.zeros((4, 4, 1), np.uint8)], path)
+    with pytest.raises(ValueError, match="no frames"):
+        write_gif([], path)
+    assert path.read_bytes() == before
+
+
+class Net(nn.Module):
+    def __init__(self, width=3):
+        super().__init__()
+        self.lin = nn.Linear(2, width)
+
+    def forward(self, x):
+        return self.lin(x)
+
+
+class Net2(Net):
+    def forward(self, x):
+        return self.lin(x) * 2
+
+
+def test_checkpoint_round_trip_and_staleness(tmp_path, monkeypatch):
+    monkeypatch.delenv("DGM_RETRAIN", raising=False)
+    a = Net()
+    path = save_checkpoint(a, tmp_path / "ck" / "net.pt", config={"lr": 1}, meta={"seconds": 1.5})
+    b = Net()
+    assert load_checkpoint(b, path, config={"lr": 1}) == {"seconds": 1.5}
+    assert torch.equal(a.lin.weight, b.lin.weight)
+    assert load_checkpoint(Net(), path, config={"lr": 2}) is None  # other config
+    assert load_checkpoint(Net(width=4), path, config={"lr": 1}) is None  # other architecture
+    assert fingerprint(Net()) != fingerprint(Net2())  # other code
+    assert load_checkpoint(Net(), tmp_path / "missing.pt") is None
+    monkeypatch.setenv("DGM_RETRAIN", "1")
+    assert load_checkpoint(Net(), path, config={"lr": 1}) is None
+    payload = torch.load(path, weights_only=True)  # a plain state_dict payload, no pickled classes
+    assert set(payload) == {"state_dict", "fingerprint", "meta"}

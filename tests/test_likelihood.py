@@ -1,0 +1,29 @@
+import math
+
+import pytest
+import torch
+
+from dgm_utils.likelihood import UNIFORM_NLL, Likelihood, bits_per_dim, dequantized_nll, iw_bound, log_mean_exp
+
+
+def test_units_and_reference_points():
+    assert UNIFORM_NLL == pytest.approx(181.3, abs=0.05)
+    assert bits_per_dim(UNIFORM_NLL) == pytest.approx(math.log2(17))
+    assert Likelihood(100.0, "exact", "test").bits_per_dim == pytest.approx(100 / (64 * math.log(2)))
+    assert dequantized_nll(torch.tensor(0.0)).item() == pytest.approx(UNIFORM_NLL)
+
+
+def test_log_mean_exp_and_iw_bound():
+    w = torch.tensor([[1.0, 2.0], [3.0, 6.0]])
+    assert torch.allclose(log_mean_exp(w.log(), dim=0), torch.tensor([2.0, 4.0]).log())
+    log_w = torch.randn(1000, 5, generator=torch.Generator().manual_seed(0))
+    bounds = [iw_bound(log_w[:k]).mean().item() for k in (1, 10, 1000)]
+    assert bounds[0] == pytest.approx(-log_w[0].mean().item())  # K = 1 is the negative ELBO
+    assert bounds[0] > bounds[1] > bounds[2]  # the bound tightens with K (on average)
+
+
+def test_likelihood_rejects_bad_values():
+    with pytest.raises(ValueError, match="finite"):
+        Likelihood(float("nan"), "exact", "x")
+    with pytest.raises(ValueError, match="kind"):
+        Likelihood(1.0, "approximate", "x")

@@ -1,0 +1,118 @@
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from dgm_utils.data import load_digits
+from dgm_utils.features import digit_features, load_classifier
+from dgm_utils.metrics import evaluate_samples, floor, frechet_distance, kid, prdc
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits()
+
+
+@pytest.fixture(scope="module")
+def feats(digits):
+    f_train, _ = digit_features(digits.train.x)
+    f_test, _ = digit_features(digits.test.x)
+    return f_train, f_test
+
+
+def test_classifier_is_accurate(digits):
+    net, info = load_classifier()
+    acc = (net(digits.test.x).argmax(1) == digits.test.y).float().mean().item()
+    assert acc == pytest.approx(info["test_accuracy"]) and acc >= 0.97
+
+
+def test_frechet_distance_zero_on_itself_and_symmetric(feats):
+    a, b = feats
+    assert frechet_distance(a, a) == pytest.approx(0.0, abs=1e-6)
+    assert frechet_distance(a, b) == pytest.approx(frechet_distance(b, a), rel=1e-6)
+    assert frechet_distance(a, b + 1.0) > frechet_distance(a, b)
+
+
+def test_frechet_distance_of_gaussians_matches_closed_form():
+    # N(0, I) vs N(m, 4I) in d dims: |m|^2 + d + 4d - 2 * 2d = |m|^2 + d
+    g = torch.Generator().manual_seed(0)
+    d = 4
+    x = torch.randn(200_000, d, generator=g, dtype=torch.float64)
+    y = 2 * torch.randn(200_000, d, generator=g, dtype=torch.float64) + 1.0
+    assert frechet_distance(x, y) == pytest.approx(d + d, rel=0.02)
+
+
+def test_kid_of_two_real_halves_is_within_noise_of_zero(feats):
+    a, _ = feats
+    perm = torch.randperm(len(a), generator=torch.Generator().manual_seed(0))
+    mean, std = kid(a[perm[:500]], a[perm[500:]], subset_size=200, n_subsets=100)
+    assert abs(mean) < 3 * std + 1e-4
+
+
+def test_prdc_of_a_set_with_itself(feats):
+    a, _ = feats
+    r = prdc(a, a)
+    assert r["precision"] == r["recall"] == r["coverage"] == 1.0
+
+
+def test_against_reference_implementations(feats):
+    a, b = feats
+    prdc_ref = pytest.importorskip("prdc")
+    ref = prdc_ref.compute_prdc(real_features=a.numpy(), fake_features=b.numpy(), nearest_k=5)
+    ours = prdc(a, b)
+    for key in ours:
+        assert ours[key] == pytest.approx(ref[key], abs=1e-9), key
+    pytest.importorskip("torchmetrics")
+    from torchmetrics.image.fid import _compute_fid
+
+    ref_fd = _compute_fid(a.mean(0), torch.cov(a.T), b.mean(0), torch.cov(b.T)).item()
+    assert frechet_distance(a, b) == pytest.approx(ref_fd, rel=1e-5)
+    from torchmetrics.image.kid import maximum_mean_discrepancy, poly_kernel
+
+    perm = torch.randperm(1000, generator=torch.Generator().manual_seed(0))[:447]
+    ours_mmd, _ = kid(a[perm], b, n_subsets=1)  # one subset: all 447 rows of both sets
+    ref_mmd = maximum_mean_discrepancy(poly_kernel(a[perm], a[perm]), poly_kernel(a[perm], b), poly_kernel(b, b))
+    assert ours_mmd == pytest.approx(ref_mmd.item(), rel=1e-6)
+
+
+def test_degenerate_generators_score_far_worse_than_the_floor(digits):
+    base = floor()
+    one_digit = digits.train.x[:1].repeat(1000, 1, 1)  # a real image, repeated: total mode collapse
+    blank = torch.zeros(1000, 8, 8, dtype=torch.long)  # nothing like a digit
+    for samples in (one_digit, blank):
+        m = evaluate_samples(samples)["metrics"]
+        assert m["frechet_distance"]["model"] > 10 * base["frechet_distance"]
+        assert m["kid"]["model"] > 10 * max(base["kid"], 1e-3)
+        assert m["recall"]["model"] < 0.1 < base["recall"]
+        assert m["coverage"]["model"] < 0.1 < base["coverage"]
+        assert m["digits_present"]["model"] == 1 and base["digits_present"] == 10
+    m = evaluate_samples(blank)["metrics"]
+    # precision and density measure fidelity only: a collapsed *realistic* image keeps them high
+    assert m["precision"]["model"] < 0.1 < base["precision"]
+    assert m["density"]["model"] < 0.1 < base["density"]
+
+
+def test_floor_is_the_train_vs_test_comparison(digits):
+    m = evaluate_samples(digits.train.x)["metrics"]
+    for name, v in m.items():
+        assert v["model"] == pytest.approx(v["floor"]), name
+
+
+def test_bad_samples_raise_clear_errors():
+    with pytest.raises(ValueError, match="shape"):
+        evaluate_samples(torch.zeros(10, 9, 9))
+    with pytest.raises(ValueError, match="0..16"):
+        evaluate_samples(np.full((10, 8, 8), 20))
+    with pytest.raises(ValueError, match="NaN"):
+        evaluate_samples(np.full((10, 8, 8), np.nan))
+    with pytest.raises(ValueError, match="same d"):
+        frechet_distance(torch.zeros(5, 3), torch.zeros(5, 4))
+
+
+def test_evaluating_1000_samples_is_fast(digits):
+    floor.cache_clear()  # time the first evaluation of a process: the floor is computed too
+    samples = digits.train.x
+    start = time.perf_counter()
+    evaluate_samples(samples)
+    assert time.perf_counter() - start < 10

@@ -1,0 +1,48 @@
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from dgm_utils.course import colab_url, repository, sync_links
+
+ROOT = Path(__file__).resolve().parents[1]
+# conda names that differ from pip's
+CONDA_TO_PIP = {"pytorch": "torch"}
+
+
+def _names(specs):
+    return {re.split(r"[<>=!~ \[]", s.strip(), maxsplit=1)[0].lower() for s in specs}
+
+
+def test_environment_yml_lists_the_same_packages_as_pyproject():
+    if sys.version_info < (3, 11):
+        pytest.skip("tomllib needs Python 3.11")
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pip = _names(project["dependencies"]) | _names(project["optional-dependencies"]["dev"])
+    conda = set()
+    text = (ROOT / "environment.yml").read_text()
+    for line in text.split("dependencies:", 1)[1].splitlines():
+        m = re.match(r"^\s+- ([A-Za-z][\w.-]*)", line)
+        if m and m.group(1) not in ("python", "pip", "-e"):
+            conda.add(CONDA_TO_PIP.get(m.group(1).lower(), m.group(1).lower()))
+    assert conda == pip
+
+
+def test_badges_and_install_cells_follow_pyproject():
+    repo = repository(ROOT)
+    assert repo.startswith("https://github.com/")
+    assert sync_links(ROOT, check=True) == []  # `make links` leaves nothing to change
+    assert colab_url("https://github.com/a/b", "01_arm.ipynb").endswith("github/a/b/blob/main/notebooks/01_arm.ipynb")
+
+
+def test_package_ships_the_classifier_weights():
+    if sys.version_info < (3, 11):
+        pytest.skip("tomllib needs Python 3.11")
+    import tomllib
+
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    assert "weights/*.pt" in data["dgm_utils"]
+    assert (ROOT / "dgm_utils" / "weights" / "digits_classifier.pt").stat().st_size < 1_000_000

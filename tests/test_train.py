@@ -1,0 +1,59 @@
+import pytest
+import torch
+from torch import nn
+
+from dgm_utils.train import History, evaluate_loss, fit
+
+
+class Gaussian(nn.Module):
+    """A 1-parameter model: NLL (up to a constant) of x under N(mu, 1)."""
+
+    def __init__(self):
+        super().__init__()
+        self.mu = nn.Parameter(torch.zeros(()))
+
+    def loss(self, x):
+        return 0.5 * (x - self.mu).pow(2).mean()
+
+
+def test_fit_reduces_loss_and_records_history():
+    torch.manual_seed(0)
+    x = torch.randn(200) + 3.0
+    model = Gaussian()
+    frames = []
+    h = fit(model, x, x[:50], epochs=30, lr=0.1, batch_size=50, on_epoch_end=lambda e, h: frames.append(e))
+    assert isinstance(h, History) and h.epochs == len(h.val) == len(frames)
+    assert frames == list(range(1, h.epochs + 1))
+    assert h.train[-1] < h.train[0] / 4
+    assert abs(model.mu.item() - 3.0) < 0.3
+
+
+def test_early_stopping_restores_best_weights():
+    torch.manual_seed(0)
+    train = torch.full((100,), 5.0)
+    val = torch.zeros(20)  # training moves mu away from the validation optimum
+    model = Gaussian()
+    h = fit(model, train, val, epochs=50, lr=0.05, batch_size=100, patience=3)
+    assert h.stopped_early and h.best_epoch == 1 and h.epochs == 4
+    assert evaluate_loss(model, val) == pytest.approx(min(h.val))
+
+
+def test_custom_step_and_no_validation():
+    model = Gaussian()
+    seen = []
+
+    def step(xb):
+        seen.append(len(xb))
+        return {"loss": 1.0, "d_loss": 2.0}
+
+    h = fit(model, torch.zeros(10), None, epochs=2, batch_size=4, step=step)
+    assert h.val == [] and h.stats["d_loss"] == [2.0, 2.0] and seen == [4, 4, 2] * 2
+
+
+def test_non_scalar_loss_is_an_error():
+    class Bad(Gaussian):
+        def loss(self, x):
+            return x - self.mu
+
+    with pytest.raises(ValueError, match="scalar"):
+        fit(Bad(), torch.zeros(4), None, epochs=1)
