@@ -26,7 +26,7 @@ from .likelihood import UNIFORM_NLL, Likelihood, bits_per_dim, dequantized_nll, 
 from .metrics import evaluate_samples, format_table
 from .modes import budget, is_quick, mode_name, output_dirs
 from .plots import compare_samples, plot_losses, show_digits
-from .records import save_results
+from .records import n_eval_samples, save_results
 from .timing import Timer, count_parameters
 from .train import History, evaluate_loss, fit
 
@@ -38,6 +38,6 @@ __all__ = [
     "batches", "bits_per_dim", "budget", "check_digits", "compare_samples", "count_parameters",
     "dequantize", "dequantized_nll", "evaluate_loss", "evaluate_samples", "fingerprint", "fit",
     "format_table", "from_symmetric", "from_unit", "get_device", "is_quick", "iw_bound",
-    "load_checkpoint", "load_digits", "log_mean_exp", "mode_name", "output_dirs", "plot_losses",
+    "load_checkpoint", "load_digits", "log_mean_exp", "mode_name", "n_eval_samples", "output_dirs", "plot_losses",
     "save_checkpoint", "save_results", "seed_everything", "show_digits", "to_symmetric", "write_gif",
 ]  # fmt: skip

@@ -111,12 +111,92 @@ def run_notebook(path: Path, timeout: int = 1800) -> float:
 
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    )
     client.execute()
     seconds = time.perf_counter() - start
     data = clean_metadata(json.loads(nbformat.writes(nb)))
     _write_json_atomic(path, data)
     return seconds
+
+
+NOTEBOOK_TITLES = {
+    "01_arm": "Autoregressive models (WaveNet, PixelCNN)",
+    "02_flow": "Normalizing flows (RealNVP)",
+    "03_vae": "Variational autoencoders",
+    "04_ddpm": "Denoising diffusion (DDPM, DDIM)",
+    "05_score_matching": "Score matching",
+    "06_sbgm": "Score-based models via SDEs",
+    "07_ebm": "Energy-based models",
+    "08_gan": "GANs (GAN, LSGAN, WGAN-GP)",
+    "09_comparison": "All families head to head",
+}
+_TABLE = re.compile(r"(<!-- results:start -->\n).*?(<!-- results:end -->)", re.S)
+
+
+def _runtimes_path(root: Path) -> Path:
+    return root / "results" / "runtimes.json"
+
+
+def record_runtime(root: Path, notebook: str, seconds: float) -> None:
+    """Remember a full run's wall time in results/runtimes.json (read by the README table)."""
+    import platform
+
+    path = _runtimes_path(root)
+    data = json.loads(path.read_text()) if path.exists() else {}
+    data[notebook] = {"seconds": round(seconds), "machine": f"{platform.machine()}, {os.cpu_count()} cores"}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(dict(sorted(data.items())), indent=2) + "\n")
+
+
+def results_table(root: Path | None = None) -> str:
+    """The README's notebook table, built from results/*.json and results/runtimes.json."""
+    root = root or course_root()
+    runtimes = json.loads(_runtimes_path(root).read_text()) if _runtimes_path(root).exists() else {}
+    lines = [
+        "| notebook | training | test NLL (nats / bits per dim) | Frechet distance (model / floor) | digits present | full run (CPU) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for nb_path in sorted((root / "notebooks").glob("[0-9]*.ipynb")):
+        stem = nb_path.stem
+        name = stem.split("_", 1)[1]
+        title = NOTEBOOK_TITLES.get(stem, name)
+        gif = root / "figures" / f"{name}_training.gif"
+        res_path = root / "results" / f"{name}.json"
+        cells = [
+            f"[{stem}](notebooks/{nb_path.name}): {title}",
+            f"![{name}](figures/{gif.name})" if gif.exists() else "",
+        ]
+        if res_path.exists():
+            rec = json.loads(res_path.read_text())
+            lik = rec.get("likelihood")
+            cells.append(
+                f"{lik['nats']:.1f} / {lik['bits_per_dim']:.2f} ({lik['kind']})" if lik else "none (no likelihood)"
+            )
+            m = rec["samples"]["metrics"]
+            fd = m["frechet_distance"]
+            cells.append(f"{fd['model']:.1f} / {fd['floor']:.1f}")
+            cells.append(f"{m['digits_present']['model']:.0f} / 10")
+        else:
+            cells += ["not run yet", "", ""]
+        rt = runtimes.get(stem)
+        cells.append(f"{rt['seconds'] / 60:.1f} min" if rt else "")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def update_readme(root: Path | None = None) -> bool:
+    """Rewrite the table between the README's results markers; True when it changed."""
+    root = root or course_root()
+    readme = root / "README.md"
+    text = readme.read_text()
+    if not _TABLE.search(text):
+        raise ValueError("README.md has no <!-- results:start --> ... <!-- results:end --> markers")
+    new = _TABLE.sub(lambda m: m.group(1) + results_table(root) + m.group(2), text)
+    if new != text:
+        readme.write_text(new)
+    return new != text
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -126,7 +206,11 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("notebooks", nargs="+", type=Path)
     links = sub.add_parser("links", help="write the repository address from pyproject.toml everywhere")
     links.add_argument("--check", action="store_true", help="only report files that are out of sync")
+    sub.add_parser("readme", help="rewrite README.md's results table from results/")
     args = parser.parse_args(argv)
+    if args.cmd == "readme":
+        print("README.md table " + ("updated" if update_readme() else "unchanged"))
+        return 0
     if args.cmd == "run":
         for path in args.notebooks:
             if not path.exists():
@@ -135,6 +219,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"running {path} ({mode_name()} mode) ...", flush=True)
             seconds = run_notebook(path)
             print(f"  {path.name}: {seconds:.0f} s", flush=True)
+            if mode_name() == "full":
+                record_runtime(course_root(), path.stem, seconds)
+        if mode_name() == "full" and (course_root() / "README.md").exists():
+            update_readme()
         return 0
     stale = sync_links(check=args.check)
     for p in stale:

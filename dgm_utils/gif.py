@@ -61,7 +61,8 @@ def write_gif(frames: list[np.ndarray], path: str | Path, ms_per_frame: int = 25
     fd, tmp = tempfile.mkstemp(suffix=".gif", prefix=f".{path.stem}.", dir=path.parent)
     os.close(fd)
     try:
-        iio.imwrite(tmp, stack, extension=".gif", duration=durations, loop=0)
+        duration = durations if len(durations) > 1 else durations[0]  # Pillow wants an int for one frame
+        iio.imwrite(tmp, stack, extension=".gif", duration=duration, loop=0)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

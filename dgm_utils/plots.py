@@ -58,9 +58,7 @@ def plot_losses(
     return fig
 
 
-def show_digits(
-    x: torch.Tensor | np.ndarray, title: str = "", nrow: int = 10, ax: plt.Axes | None = None
-) -> plt.Axes:
+def show_digits(x: torch.Tensor | np.ndarray, title: str = "", nrow: int = 10, ax: plt.Axes | None = None) -> plt.Axes:
     """Show a grid of digits on ``ax`` in grey-scale without interpolation."""
     if ax is None:
         _, ax = plt.subplots(figsize=(4, 4))

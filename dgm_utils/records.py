@@ -17,9 +17,15 @@ from .data import check_digits
 from .features import load_classifier
 from .likelihood import Likelihood
 from .metrics import evaluate_samples
-from .modes import mode_name, output_dirs
+from .modes import budget, mode_name, output_dirs
 
-N_SAMPLES = 1000
+N_SAMPLES = 1000  #: samples every full run records and scores
+N_SAMPLES_QUICK = 200  #: quick mode scores fewer, to keep the tests fast
+
+
+def n_eval_samples() -> int:
+    """How many samples a notebook draws for the record: 1000 (full mode) or 200 (quick mode)."""
+    return budget(full=N_SAMPLES, quick=N_SAMPLES_QUICK)
 
 
 def _atomic_write(path: Path, write) -> None:
@@ -55,7 +61,8 @@ def save_results(
 ) -> dict:
     """Evaluate ``samples`` and write ``<name>.json`` and ``<name>_samples.npy`` to the results folder.
 
-    ``samples`` must be 1000 integer images in 0..16 (checked before anything is written).
+    ``samples`` must be :func:`n_eval_samples` integer images in 0..16 (1000 in full mode),
+    checked before anything is written.
     ``likelihood=None`` records that the family has no likelihood. Both files are written
     atomically; the results folder is this mode's (see :func:`dgm_utils.modes.output_dirs`).
     Returns the record that was written.
@@ -63,8 +70,8 @@ def save_results(
     if not name.replace("_", "").isalnum():
         raise ValueError(f"name must be letters, digits and underscores, got {name!r}")
     x = check_digits(samples, "samples")
-    if len(x) != N_SAMPLES:
-        raise ValueError(f"samples: expected {N_SAMPLES} images, got {len(x)}")
+    if len(x) != n_eval_samples():
+        raise ValueError(f"samples: expected {n_eval_samples()} images in {mode_name()} mode, got {len(x)}")
     if extra is not None:
         json.dumps(extra)  # fail before writing anything if extra is not JSON
     _, clf = load_classifier()

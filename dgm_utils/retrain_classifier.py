@@ -27,7 +27,10 @@ def main(argv: list[str] | None = None) -> None:
         tmp.replace(WEIGHTS)
         _load.cache_clear()
     _, info = load_classifier()
-    print("digits classifier: " + ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in info.items()))
+    print(
+        "digits classifier: "
+        + ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in info.items())
+    )
 
 
 if __name__ == "__main__":

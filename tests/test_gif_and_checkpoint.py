@@ -29,6 +29,7 @@ def test_write_gif_rejects_bad_frames_and_keeps_old_file(tmp_path):
     path = tmp_path / "a.gif"
     write_gif([np.zeros((4, 4), np.uint8), np.ones((4, 4), np.uint8) * 255], path)
     before = path.read_bytes()
+    write_gif([np.zeros((4, 4), np.uint8)], tmp_path / "one.gif")  # a single frame works too
     with pytest.raises(ValueError, match="HxW or HxWx3"):
         write_gif([np.zeros((4, 4, 1), np.uint8)], path)
     with pytest.raises(ValueError, match="no frames"):
