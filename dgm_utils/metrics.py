@@ -173,10 +173,32 @@ def evaluate_samples(samples: torch.Tensor | np.ndarray) -> dict:
     }
 
 
-def format_table(evaluation: dict) -> str:
-    """A plain-text table of metrics beside their floors."""
-    rows = [f"{'metric':<18}{'model':>10}{'floor':>10}   better"]
+def frechet_distance_to_split(samples: torch.Tensor | np.ndarray, split: str = "val") -> float:
+    """Frechet distance of integer samples (N, 8, 8) to one data split, for *choosing* sampler settings.
+
+    Tune a sampling knob (a temperature, a number of steps) against ``split="val"``, never
+    against the test split that the reported numbers use.
+    """
+    x = check_digits(samples, "samples")
+    d = load_digits("cpu")
+    if split not in ("train", "val", "test"):
+        raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")
+    real, _ = digit_features(getattr(d, split).x)
+    fake, _ = digit_features(x)
+    return frechet_distance(real, fake)
+
+
+def format_table(evaluation: dict, columns: dict[str, dict] | None = None) -> str:
+    """A plain-text table of metrics beside their floors.
+
+    ``evaluation`` is what :func:`evaluate_samples` returns; ``columns`` (name -> evaluation)
+    puts several models side by side, each against the same floor.
+    """
+    columns = columns or {"model": evaluation}
+    width = max(10, *(len(name) + 2 for name in columns))
+    rows = [f"{'metric':<16}" + "".join(f"{name:>{width}}" for name in columns) + f"{'floor':>10}   better"]
     for name, m in evaluation["metrics"].items():
-        fmt = "{:>10.0f}" if name == "digits_present" else ("{:>10.4f}" if name == "kid" else "{:>10.3f}")
-        rows.append(f"{name:<18}" + fmt.format(m["model"]) + fmt.format(m["floor"]) + f"   {m['better']}")
+        fmt = ".0f" if name == "digits_present" else (".4f" if name == "kid" else ".3f")
+        cells = "".join(f"{c['metrics'][name]['model']:>{width}{fmt}}" for c in columns.values())
+        rows.append(f"{name:<16}{cells}{m['floor']:>10{fmt}}   {m['better']}")
     return "\n".join(rows)

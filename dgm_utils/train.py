@@ -13,12 +13,15 @@ import copy
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
 from tqdm import tqdm
 
+from .checkpoint import load_checkpoint, save_checkpoint
 from .data import batches
 from .modes import progress_enabled
 
@@ -35,6 +38,7 @@ class History:
     best_epoch: int = 0  #: 1-based epoch whose weights were kept
     seconds: float = 0.0  #: wall time of the whole fit
     stopped_early: bool = False
+    from_checkpoint: bool = False  #: True when the weights were loaded, not trained, in this run
 
     @property
     def epochs(self) -> int:
@@ -152,4 +156,32 @@ def fit(
         model.load_state_dict(best_state)
     model.eval()
     history.seconds = time.perf_counter() - start
+    return history
+
+
+def fit_or_load(
+    model: nn.Module,
+    path: str | Path,
+    train_x: torch.Tensor,
+    val_x: torch.Tensor | None,
+    *,
+    config: Any = None,
+    **fit_kwargs: Any,
+) -> History:
+    """Load ``model`` from the checkpoint at ``path`` if it was made by the same code; else ``fit`` and save.
+
+    Staleness is decided by :func:`dgm_utils.checkpoint.fingerprint` (model code, architecture,
+    ``config`` and run mode); ``DGM_RETRAIN=1`` always retrains. The training history is
+    stored with the weights, so loss curves still plot after a load; ``on_epoch_end`` hooks
+    (GIF frames) only run when training. Prints one line saying which it did.
+    """
+    meta = load_checkpoint(model, path, config)
+    if meta is not None and "history" in meta:
+        history = History(**{**meta["history"], "from_checkpoint": True})
+        print(f"loaded {Path(path).name}: trained {history.epochs} epochs in {history.seconds:.0f} s "
+              "by this code (DGM_RETRAIN=1 retrains)")  # fmt: skip
+        model.eval()
+        return history
+    history = fit(model, train_x, val_x, **fit_kwargs)
+    save_checkpoint(model, path, config, meta={"history": asdict(history)})
     return history

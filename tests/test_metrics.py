@@ -116,3 +116,26 @@ def test_evaluating_1000_samples_is_fast(digits):
     start = time.perf_counter()
     evaluate_samples(samples)
     assert time.perf_counter() - start < 10
+
+
+def test_frechet_distance_to_split(digits):
+    from dgm_utils.metrics import frechet_distance_to_split
+
+    assert frechet_distance_to_split(digits.val.x, "val") == pytest.approx(0.0, abs=1e-6)
+    assert frechet_distance_to_split(digits.train.x, "test") == pytest.approx(floor()["frechet_distance"])
+    degenerate = digits.train.x[:1].expand(200, 8, 8)
+    assert frechet_distance_to_split(degenerate, "val") > 10 * frechet_distance_to_split(digits.train.x, "val")
+    with pytest.raises(ValueError, match="split"):
+        frechet_distance_to_split(digits.val.x, "validation")
+
+
+def test_format_table_puts_models_side_by_side(digits):
+    from dgm_utils.metrics import format_table
+
+    ev = evaluate_samples(digits.train.x[:300])
+    one = format_table(ev).splitlines()
+    assert one[0].split() == ["metric", "model", "floor", "better"] and len(one) == 1 + len(ev["metrics"])
+    two = format_table(ev, {"first": ev, "second model": ev}).splitlines()
+    assert two[0].split()[:3] == ["metric", "first", "second"]
+    fd_row = two[1].split()
+    assert fd_row[0] == "frechet_distance" and fd_row[1] == fd_row[2] == f"{ev['metrics']['frechet_distance']['model']:.3f}"

@@ -57,3 +57,28 @@ def test_non_scalar_loss_is_an_error():
 
     with pytest.raises(ValueError, match="scalar"):
         fit(Bad(), torch.zeros(4), None, epochs=1)
+
+
+def test_fit_or_load_trains_once_then_loads(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("DGM_RETRAIN", raising=False)
+    from dgm_utils.train import fit_or_load
+
+    torch.manual_seed(0)
+    x = torch.randn(100, 1) + 3.0
+    path = tmp_path / "ck" / "mean.pt"
+    a = Gaussian()
+    h1 = fit_or_load(a, path, x, x[:50], config={"lr": 0.1}, epochs=5, lr=0.1, batch_size=50)
+    assert path.exists() and not h1.from_checkpoint
+    b = Gaussian()
+    frames = []
+    h2 = fit_or_load(b, path, x, x[:50], config={"lr": 0.1}, epochs=5, lr=0.1, on_epoch_end=lambda e, h: frames.append(e))
+    assert h2.from_checkpoint and frames == []  # loaded: no training, no hook calls
+    assert h2.train == h1.train and h2.val == h1.val and h2.best_epoch == h1.best_epoch
+    assert torch.equal(b.mu, a.mu)
+    assert "loaded mean.pt" in capsys.readouterr().out
+    # another config is stale: it trains again
+    h3 = fit_or_load(Gaussian(), path, x, x[:50], config={"lr": 0.2}, epochs=2, lr=0.2)
+    assert not h3.from_checkpoint and h3.epochs == 2
+    # DGM_RETRAIN=1 ignores the checkpoint
+    monkeypatch.setenv("DGM_RETRAIN", "1")
+    assert not fit_or_load(Gaussian(), path, x, x[:50], config={"lr": 0.2}, epochs=1, lr=0.2).from_checkpoint
