@@ -25,7 +25,7 @@ from .gif import GifRecorder, write_gif
 from .likelihood import UNIFORM_NLL, Likelihood, bits_per_dim, dequantized_nll, iw_bound, log_mean_exp
 from .metrics import evaluate_samples, format_table, frechet_distance_to_split
 from .modes import budget, is_quick, mode_name, output_dirs
-from .plots import compare_samples, plot_losses, show_digits
+from .plots import compare_samples, plot_label_histograms, plot_losses, show_digits
 from .records import n_eval_samples, save_results
 from .timing import Timer, count_parameters
 from .train import History, evaluate_loss, fit, fit_or_load
@@ -38,6 +38,6 @@ __all__ = [
     "batches", "bits_per_dim", "budget", "check_digits", "compare_samples", "count_parameters",
     "dequantize", "dequantized_nll", "evaluate_loss", "evaluate_samples", "fingerprint", "fit", "fit_or_load",
     "format_table", "frechet_distance_to_split", "from_symmetric", "from_unit", "get_device", "is_quick", "iw_bound",
-    "load_checkpoint", "load_digits", "log_mean_exp", "mode_name", "n_eval_samples", "output_dirs", "plot_losses",
+    "load_checkpoint", "load_digits", "log_mean_exp", "mode_name", "n_eval_samples", "output_dirs", "plot_label_histograms", "plot_losses",
     "save_checkpoint", "save_results", "seed_everything", "show_digits", "to_symmetric", "write_gif",
 ]  # fmt: skip

@@ -11,8 +11,6 @@ ignores checkpoints altogether.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import types
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from .atomic import atomic_write
 from .modes import mode_name, retrain_requested
 
 
@@ -59,18 +58,8 @@ def save_checkpoint(model: nn.Module, path: str | Path, config: Any = None, meta
 
     Written to a temporary file and renamed, so an interrupted save never corrupts the old one.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"state_dict": model.state_dict(), "fingerprint": fingerprint(model, config), "meta": meta or {}}
-    fd, tmp = tempfile.mkstemp(suffix=".pt", prefix=f".{path.stem}.", dir=path.parent)
-    os.close(fd)
-    try:
-        torch.save(payload, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
+    return atomic_write(path, lambda tmp: torch.save(payload, tmp))
 
 
 def load_checkpoint(model: nn.Module, path: str | Path, config: Any = None) -> dict | None:

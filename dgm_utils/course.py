@@ -16,10 +16,10 @@ import json
 import os
 import re
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from .atomic import atomic_write
 from .modes import course_root, mode_name
 
 PLACEHOLDER_REPO = "https://github.com/your-org/deep-generative-models"
@@ -77,14 +77,7 @@ def sync_links(root: Path | None = None, check: bool = False) -> list[Path]:
 
 
 def _write_json_atomic(path: Path, nb: dict) -> None:
-    fd, tmp = tempfile.mkstemp(suffix=".ipynb", prefix=f".{path.stem}.", dir=path.parent)
-    os.close(fd)
-    try:
-        Path(tmp).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    atomic_write(path, lambda tmp: Path(tmp).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n"))
 
 
 def clean_metadata(nb: dict) -> dict:

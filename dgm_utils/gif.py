@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import imageio.v3 as iio
@@ -11,6 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
+from .atomic import atomic_write
 from .plots import digit_grid
 
 
@@ -58,16 +57,8 @@ def write_gif(frames: list[np.ndarray], path: str | Path, ms_per_frame: int = 25
     rgb = [np.repeat(f[..., None], 3, axis=2) if f.ndim == 2 else f for f in frames]  # HxW -> HxWx3
     stack = np.stack(rgb)  # (T, H, W, 3): unambiguous, unlike (T, H, W) with W in (3, 4)
     durations = [ms_per_frame] * (len(frames) - 1) + [ms_per_frame * (1 + hold_last)]
-    fd, tmp = tempfile.mkstemp(suffix=".gif", prefix=f".{path.stem}.", dir=path.parent)
-    os.close(fd)
-    try:
-        duration = durations if len(durations) > 1 else durations[0]  # Pillow wants an int for one frame
-        iio.imwrite(tmp, stack, extension=".gif", duration=duration, loop=0)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
+    duration = durations if len(durations) > 1 else durations[0]  # Pillow wants an int for one frame
+    return atomic_write(path, lambda tmp: iio.imwrite(tmp, stack, extension=".gif", duration=duration, loop=0))
 
 
 class GifRecorder:

@@ -88,3 +88,34 @@ def compare_samples(
     fig.tight_layout()
     _save(fig, path)
     return fig
+
+
+def plot_label_histograms(
+    histograms: dict[str, Sequence[float]],
+    title: str = "Which digits do the samples show?",
+    path: str | Path | None = None,
+    present: float = 0.03,
+    ax: plt.Axes | None = None,
+) -> plt.Figure:
+    """Grouped bars: the share of samples the classifier assigns to each digit, per sampler.
+
+    ``histograms`` maps a name to ten shares (as in ``evaluate_samples(...)["label_histogram"]``);
+    put the data floor first. A dotted line marks ``present`` (a digit below it counts as missing).
+    """
+    for name, hist in histograms.items():
+        if len(hist) != 10:
+            raise ValueError(f"plot_label_histograms: {name!r} needs 10 shares, got {len(hist)}")
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(7.5, 3.2))
+    width = 0.8 / len(histograms)
+    for k, (name, hist) in enumerate(histograms.items()):
+        offset = (k - (len(histograms) - 1) / 2) * width
+        ax.bar([d + offset for d in range(10)], [100 * v for v in hist], width, label=name)
+    ax.axhline(100 * present, color="grey", ls=":", lw=1, label=f"{present:.0%}: counts as present")
+    ax.set_xticks(range(10))
+    ax.set_xlabel("digit predicted by the classifier")
+    ax.set_ylabel("share of samples (%)")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    _save(fig, path)
+    return fig

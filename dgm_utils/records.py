@@ -6,13 +6,13 @@ import datetime as _dt
 import json
 import os
 import platform
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from .atomic import atomic_write
 from .data import check_digits
 from .features import load_classifier
 from .likelihood import Likelihood
@@ -26,17 +26,6 @@ N_SAMPLES_QUICK = 200  #: quick mode scores fewer, to keep the tests fast
 def n_eval_samples() -> int:
     """How many samples a notebook draws for the record: 1000 (full mode) or 200 (quick mode)."""
     return budget(full=N_SAMPLES, quick=N_SAMPLES_QUICK)
-
-
-def _atomic_write(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def _device_name(device: torch.device | str) -> str:
@@ -95,6 +84,6 @@ def save_results(
     folder = Path(results_dir) if results_dir is not None else output_dirs().results
     folder.mkdir(parents=True, exist_ok=True)
     array = x.numpy().astype(np.int8)
-    _atomic_write(folder / f"{name}_samples.npy", lambda p: np.save(open(p, "wb"), array))
-    _atomic_write(folder / f"{name}.json", lambda p: Path(p).write_text(json.dumps(record, indent=2) + "\n"))
+    atomic_write(folder / f"{name}_samples.npy", lambda tmp: np.save(tmp, array))  # tmp ends in .npy: no suffix added
+    atomic_write(folder / f"{name}.json", lambda tmp: Path(tmp).write_text(json.dumps(record, indent=2) + "\n"))
     return record
