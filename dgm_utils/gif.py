@@ -72,9 +72,12 @@ class GifRecorder:
         gif.save(dirs.figures / "arm_training.gif")
     """
 
-    def __init__(self, nrow: int = 8, label: str = "epoch") -> None:
+    def __init__(self, nrow: int = 8, label: str = "epoch", descending: bool = False) -> None:
+        """``label`` names the step on each frame; ``descending=True`` plays the steps from the
+        largest down (say a reverse diffusion, t = T ... 0)."""
         self.nrow = nrow
         self.label = label
+        self.descending = descending
         self.samples: dict[str, dict[int, torch.Tensor]] = {}
 
     def record(self, step: int, x: torch.Tensor | np.ndarray, panel: str = "") -> None:
@@ -85,14 +88,14 @@ class GifRecorder:
         return len({s for panel in self.samples.values() for s in panel})
 
     def frames(self) -> list[np.ndarray]:
-        steps = sorted({s for panel in self.samples.values() for s in panel})
+        steps = sorted({s for panel in self.samples.values() for s in panel}, reverse=self.descending)
         out = []
         for step in steps:
             panels = {}
             for name, by_step in self.samples.items():
-                seen = [s for s in by_step if s <= step]
+                seen = [s for s in by_step if (s >= step if self.descending else s <= step)]
                 if seen:
-                    panels[name] = by_step[max(seen)]
+                    panels[name] = by_step[min(seen) if self.descending else max(seen)]
             if len(panels) == len(self.samples):
                 out.append(render_frame(panels, f"{self.label} {step}", nrow=self.nrow))
         return out

@@ -66,3 +66,15 @@ def test_checkpoint_round_trip_and_staleness(tmp_path, monkeypatch):
     assert load_checkpoint(Net(), path, config={"lr": 1}) is None
     payload = torch.load(path, weights_only=True)  # a plain state_dict payload, no pickled classes
     assert set(payload) == {"state_dict", "fingerprint", "meta"}
+
+
+def test_descending_recorder_plays_from_the_largest_step(tmp_path):
+    gif = GifRecorder(label="t", descending=True)
+    for t, level in [(0, 16), (500, 8), (999, 0)]:
+        gif.record(t, torch.full((4, 8, 8), level))
+    frames = gif.frames()
+    assert len(frames) == 3
+    # first frame shows the t = 999 samples (level 0: dark digits), last the t = 0 ones (bright)
+    assert frames[0].mean() < frames[-1].mean()
+    path = gif.save(tmp_path / "rev.gif")
+    assert iio.imread(path, index=None).shape[0] == 3
