@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import re
 import sys
 import time
@@ -134,13 +135,11 @@ def _runtimes_path(root: Path) -> Path:
 
 def record_runtime(root: Path, notebook: str, seconds: float) -> None:
     """Remember a full run's wall time in results/runtimes.json (read by the README table)."""
-    import platform
-
     path = _runtimes_path(root)
     data = json.loads(path.read_text()) if path.exists() else {}
     data[notebook] = {"seconds": round(seconds), "machine": f"{platform.machine()}, {os.cpu_count()} cores"}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(dict(sorted(data.items())), indent=2) + "\n")
+    text = json.dumps(dict(sorted(data.items())), indent=2) + "\n"
+    atomic_write(path, lambda tmp: Path(tmp).write_text(text))
 
 
 def results_table(root: Path | None = None) -> str:
@@ -188,7 +187,7 @@ def update_readme(root: Path | None = None) -> bool:
         raise ValueError("README.md has no <!-- results:start --> ... <!-- results:end --> markers")
     new = _TABLE.sub(lambda m: m.group(1) + results_table(root) + m.group(2), text)
     if new != text:
-        readme.write_text(new)
+        atomic_write(readme, lambda tmp: Path(tmp).write_text(new))
     return new != text
 
 

@@ -179,13 +179,16 @@ def frechet_distance_to_split(samples: torch.Tensor | np.ndarray, split: str = "
     Tune a sampling knob (a temperature, a number of steps) against ``split="val"``, never
     against the test split that the reported numbers use.
     """
-    x = check_digits(samples, "samples")
-    d = load_digits("cpu")
     if split not in ("train", "val", "test"):
         raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")
-    real, _ = digit_features(getattr(d, split).x)
-    fake, _ = digit_features(x)
-    return frechet_distance(real, fake)
+    fake, _ = digit_features(check_digits(samples, "samples"))
+    return frechet_distance(_split_features(split), fake)
+
+
+@functools.lru_cache(maxsize=3)
+def _split_features(split: str) -> torch.Tensor:
+    """Classifier features of one data split, computed once per process."""
+    return digit_features(getattr(load_digits("cpu"), split).x)[0]
 
 
 def format_table(evaluation: dict, columns: dict[str, dict] | None = None) -> str:

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from .checkpoint import load_checkpoint, save_checkpoint
+from .checkpoint import fingerprint, load_checkpoint, save_checkpoint
 from .data import batches
 from .modes import progress_enabled
 
@@ -166,6 +166,7 @@ def fit_or_load(
     val_x: torch.Tensor | None,
     *,
     config: Any = None,
+    weights: nn.Module | None = None,
     **fit_kwargs: Any,
 ) -> History:
     """Load ``model`` from the checkpoint at ``path`` if it was made by the same code; else ``fit`` and save.
@@ -174,14 +175,22 @@ def fit_or_load(
     ``config`` and run mode); ``DGM_RETRAIN=1`` always retrains. The training history is
     stored with the weights, so loss curves still plot after a load; ``on_epoch_end`` hooks
     (GIF frames) only run when training. Prints one line saying which it did.
+
+    ``weights``: the module whose weights are saved and loaded instead of ``model``'s, say an
+    EMA copy kept by a custom ``step``; ``model``'s code still decides staleness.
     """
-    meta = load_checkpoint(model, path, config)
+    if weights is None:
+        weights, key = model, config
+    else:
+        key = (config, fingerprint(model))  # retrain when the algorithm's code changes, too
+    meta = load_checkpoint(weights, path, key)
     if meta is not None and "history" in meta:
         history = History(**{**meta["history"], "from_checkpoint": True})
         print(f"loaded {Path(path).name}: trained {history.epochs} epochs in {history.seconds:.0f} s "
               "by this code (DGM_RETRAIN=1 retrains)")  # fmt: skip
         model.eval()
+        weights.eval()
         return history
     history = fit(model, train_x, val_x, **fit_kwargs)
-    save_checkpoint(model, path, config, meta={"history": asdict(history)})
+    save_checkpoint(weights, path, key, meta={"history": asdict(history)})
     return history

@@ -82,3 +82,28 @@ def test_fit_or_load_trains_once_then_loads(tmp_path, monkeypatch, capsys):
     # DGM_RETRAIN=1 ignores the checkpoint
     monkeypatch.setenv("DGM_RETRAIN", "1")
     assert not fit_or_load(Gaussian(), path, x, x[:50], config={"lr": 0.2}, epochs=1, lr=0.2).from_checkpoint
+
+
+def test_fit_or_load_can_checkpoint_another_module(tmp_path, monkeypatch):
+    """An EMA-style copy is what gets saved and loaded; the trained model's code decides staleness."""
+    monkeypatch.delenv("DGM_RETRAIN", raising=False)
+    from dgm_utils.train import fit_or_load
+
+    x = torch.randn(100, 1) + 3.0
+    path = tmp_path / "ema.pt"
+    model, average = Gaussian(), Gaussian()
+    with torch.no_grad():
+        average.mu.fill_(7.0)  # stands in for the averaged weights
+    h1 = fit_or_load(model, path, x, None, config={"lr": 0.1}, weights=average, epochs=2, lr=0.1, patience=None)
+    assert not h1.from_checkpoint
+    other_model, other_average = Gaussian(), Gaussian()
+    h2 = fit_or_load(other_model, path, x, None, config={"lr": 0.1}, weights=other_average, epochs=2, lr=0.1)
+    assert h2.from_checkpoint and other_average.mu.item() == 7.0  # the average was loaded
+    assert other_model.mu.item() == 0.0  # the trained model itself was not touched
+
+    class ShiftedGaussian(Gaussian):
+        def loss(self, x):
+            return 0.5 * (x - self.mu - 1).pow(2).mean()
+
+    h3 = fit_or_load(ShiftedGaussian(), path, x, None, config={"lr": 0.1}, weights=Gaussian(), epochs=1, lr=0.1)
+    assert not h3.from_checkpoint  # other algorithm code: stale, retrained
