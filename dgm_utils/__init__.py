@@ -22,7 +22,15 @@ from .data import (
 )
 from .device import get_device, seed_everything
 from .gif import GifRecorder, write_gif
-from .likelihood import UNIFORM_NLL, Likelihood, bits_per_dim, dequantized_nll, iw_bound, log_mean_exp
+from .likelihood import (
+    UNIFORM_NLL,
+    Likelihood,
+    bits_per_dim,
+    dequantized_nll,
+    independent_pixels_nll,
+    iw_bound,
+    log_mean_exp,
+)
 from .metrics import evaluate_samples, format_table, frechet_distance_to_split
 from .modes import budget, is_quick, mode_name, output_dirs
 from .plots import compare_samples, plot_label_histograms, plot_losses, show_digits
@@ -37,7 +45,8 @@ __all__ = [
     "Digits", "DigitsSplit", "GifRecorder", "History", "Likelihood", "Timer",
     "batches", "bits_per_dim", "budget", "check_digits", "compare_samples", "count_parameters",
     "dequantize", "dequantized_nll", "evaluate_loss", "evaluate_samples", "fingerprint", "fit", "fit_or_load",
-    "format_table", "frechet_distance_to_split", "from_symmetric", "from_unit", "get_device", "is_quick", "iw_bound",
+    "format_table", "frechet_distance_to_split", "from_symmetric", "from_unit", "get_device", "independent_pixels_nll",
+    "is_quick", "iw_bound",
     "load_checkpoint", "load_digits", "log_mean_exp", "mode_name", "n_eval_samples", "output_dirs", "plot_label_histograms", "plot_losses",
     "save_checkpoint", "save_results", "seed_everything", "show_digits", "to_symmetric", "write_gif",
 ]  # fmt: skip

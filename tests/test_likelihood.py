@@ -3,7 +3,15 @@ import math
 import pytest
 import torch
 
-from dgm_utils.likelihood import UNIFORM_NLL, Likelihood, bits_per_dim, dequantized_nll, iw_bound, log_mean_exp
+from dgm_utils.likelihood import (
+    UNIFORM_NLL,
+    Likelihood,
+    bits_per_dim,
+    dequantized_nll,
+    independent_pixels_nll,
+    iw_bound,
+    log_mean_exp,
+)
 
 
 def test_units_and_reference_points():
@@ -27,3 +35,23 @@ def test_likelihood_rejects_bad_values():
         Likelihood(float("nan"), "exact", "x")
     with pytest.raises(ValueError, match="kind"):
         Likelihood(1.0, "approximate", "x")
+
+
+def test_independent_pixels_nll_by_hand():
+    train = torch.zeros(3, 8, 8, dtype=torch.long)  # every pixel 0 in all three images
+    test = torch.zeros(2, 8, 8, dtype=torch.long)
+    test[1, 0, 0] = 16  # one pixel at a level never seen in train
+    p0, p_unseen = 3.5 / (3 + 17 * 0.5), 0.5 / (3 + 17 * 0.5)  # add-1/2 smoothing
+    nll_0 = -64 * math.log(p0)
+    nll_1 = -63 * math.log(p0) - math.log(p_unseen)
+    assert independent_pixels_nll(train, test) == pytest.approx((nll_0 + nll_1) / 2)
+    # with smoothing -> infinity every pixel becomes uniform: the uniform model
+    assert independent_pixels_nll(train, test, smoothing=1e9) == pytest.approx(UNIFORM_NLL, rel=1e-6)
+
+
+def test_independent_pixels_nll_rejects_bad_input():
+    x = torch.zeros(2, 8, 8, dtype=torch.long)
+    with pytest.raises(ValueError, match="0..16|outside"):
+        independent_pixels_nll(x + 17, x)
+    with pytest.raises(ValueError, match="smoothing"):
+        independent_pixels_nll(x, x, smoothing=0)

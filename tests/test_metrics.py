@@ -138,4 +138,7 @@ def test_format_table_puts_models_side_by_side(digits):
     two = format_table(ev, {"first": ev, "second model": ev}).splitlines()
     assert two[0].split()[:3] == ["metric", "first", "second"]
     fd_row = two[1].split()
-    assert fd_row[0] == "frechet_distance" and fd_row[1] == fd_row[2] == f"{ev['metrics']['frechet_distance']['model']:.3f}"
+    assert (
+        fd_row[0] == "frechet_distance"
+        and fd_row[1] == fd_row[2] == f"{ev['metrics']['frechet_distance']['model']:.3f}"
+    )

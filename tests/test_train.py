@@ -71,7 +71,9 @@ def test_fit_or_load_trains_once_then_loads(tmp_path, monkeypatch, capsys):
     assert path.exists() and not h1.from_checkpoint
     b = Gaussian()
     frames = []
-    h2 = fit_or_load(b, path, x, x[:50], config={"lr": 0.1}, epochs=5, lr=0.1, on_epoch_end=lambda e, h: frames.append(e))
+    h2 = fit_or_load(
+        b, path, x, x[:50], config={"lr": 0.1}, epochs=5, lr=0.1, on_epoch_end=lambda e, h: frames.append(e)
+    )
     assert h2.from_checkpoint and frames == []  # loaded: no training, no hook calls
     assert h2.train == h1.train and h2.val == h1.val and h2.best_epoch == h1.best_epoch
     assert torch.equal(b.mu, a.mu)
