@@ -3,15 +3,8 @@ import math
 import pytest
 import torch
 
-from dgm_utils.likelihood import (
-    UNIFORM_NLL,
-    Likelihood,
-    bits_per_dim,
-    dequantized_nll,
-    independent_pixels_nll,
-    iw_bound,
-    log_mean_exp,
-)
+from dgm_utils import independent_pixels_nll  # exported at the top level
+from dgm_utils.likelihood import UNIFORM_NLL, Likelihood, bits_per_dim, dequantized_nll, iw_bound, log_mean_exp
 
 
 def test_units_and_reference_points():
