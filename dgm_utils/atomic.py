@@ -37,3 +37,8 @@ def atomic_write(path: str | Path, write: Callable[[str], None]) -> Path:
         if os.path.exists(tmp):
             os.remove(tmp)
     return path
+
+
+def atomic_write_text(path: str | Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically, as :func:`atomic_write` does."""
+    return atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))

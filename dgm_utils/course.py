@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from .atomic import atomic_write
+from .atomic import atomic_write_text
 from .modes import course_root, mode_name
 
 PLACEHOLDER_REPO = "https://github.com/your-org/deep-generative-models"
@@ -78,7 +78,7 @@ def sync_links(root: Path | None = None, check: bool = False) -> list[Path]:
 
 
 def _write_json_atomic(path: Path, nb: dict) -> None:
-    atomic_write(path, lambda tmp: Path(tmp).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n"))
+    atomic_write_text(path, json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
 
 
 def clean_metadata(nb: dict) -> dict:
@@ -138,8 +138,7 @@ def record_runtime(root: Path, notebook: str, seconds: float) -> None:
     path = _runtimes_path(root)
     data = json.loads(path.read_text()) if path.exists() else {}
     data[notebook] = {"seconds": round(seconds), "machine": f"{platform.machine()}, {os.cpu_count()} cores"}
-    text = json.dumps(dict(sorted(data.items())), indent=2) + "\n"
-    atomic_write(path, lambda tmp: Path(tmp).write_text(text))
+    atomic_write_text(path, json.dumps(dict(sorted(data.items())), indent=2) + "\n")
 
 
 def results_table(root: Path | None = None) -> str:
@@ -187,7 +186,7 @@ def update_readme(root: Path | None = None) -> bool:
         raise ValueError("README.md has no <!-- results:start --> ... <!-- results:end --> markers")
     new = _TABLE.sub(lambda m: m.group(1) + results_table(root) + m.group(2), text)
     if new != text:
-        atomic_write(readme, lambda tmp: Path(tmp).write_text(new))
+        atomic_write_text(readme, new)
     return new != text
 
 

@@ -177,7 +177,9 @@ def frechet_distance_to_split(samples: torch.Tensor | np.ndarray, split: str = "
     """Frechet distance of integer samples (N, 8, 8) to one data split, for *choosing* sampler settings.
 
     Tune a sampling knob (a temperature, a number of steps) against ``split="val"``, never
-    against the test split that the reported numbers use.
+    against the test split that the reported numbers use. With ``split="test"`` it gives the
+    Frechet distance that :func:`evaluate_samples` reports, without the other metrics (for
+    measuring, say, how much that number moves between sampling seeds).
     """
     if split not in ("train", "val", "test"):
         raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .atomic import atomic_write
+from .atomic import atomic_write, atomic_write_text
 from .data import check_digits
 from .features import load_classifier
 from .likelihood import Likelihood
@@ -85,5 +85,5 @@ def save_results(
     folder.mkdir(parents=True, exist_ok=True)
     array = x.numpy().astype(np.int8)
     atomic_write(folder / f"{name}_samples.npy", lambda tmp: np.save(tmp, array))  # tmp ends in .npy: no suffix added
-    atomic_write(folder / f"{name}.json", lambda tmp: Path(tmp).write_text(json.dumps(record, indent=2) + "\n"))
+    atomic_write_text(folder / f"{name}.json", json.dumps(record, indent=2) + "\n")
     return record

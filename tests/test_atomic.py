@@ -3,7 +3,7 @@ import stat
 
 import pytest
 
-from dgm_utils.atomic import atomic_write
+from dgm_utils.atomic import atomic_write, atomic_write_text
 
 
 def test_atomic_write_creates_folders_and_readable_file(tmp_path):
@@ -32,3 +32,11 @@ def test_temp_name_keeps_the_suffix(tmp_path):
     seen = []
     atomic_write(tmp_path / "s.npy", lambda tmp: (seen.append(tmp), open(tmp, "w").close()))
     assert seen[0].endswith(".npy")
+
+
+def test_atomic_write_text_replaces_and_keeps_unicode(tmp_path):
+    path = tmp_path / "r.json"
+    path.write_text("old")
+    atomic_write_text(path, "Fréchet ✓")
+    assert path.read_text(encoding="utf-8") == "Fréchet ✓"
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
