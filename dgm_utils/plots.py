@@ -91,7 +91,7 @@ def compare_samples(
 
 
 def plot_label_histograms(
-    histograms: dict[str, Sequence[float]],
+    evaluations: dict[str, dict],
     title: str = "Which digits do the samples show?",
     path: str | Path | None = None,
     present: float = 0.03,
@@ -99,9 +99,17 @@ def plot_label_histograms(
 ) -> plt.Figure:
     """Grouped bars: the share of samples the classifier assigns to each digit, per sampler.
 
-    ``histograms`` maps a name to ten shares (as in ``evaluate_samples(...)["label_histogram"]``);
-    put the data floor first. A dotted line marks ``present`` (a digit below it counts as missing).
+    ``evaluations`` maps a sampler's name to what ``evaluate_samples`` returned for it (a
+    record's ``"samples"`` entry is one). The data floor, which all of them share, comes
+    first. A dotted line marks ``present`` (a digit below it counts as missing).
     """
+    if not evaluations:
+        raise ValueError("plot_label_histograms: no evaluations given")
+    floors = {tuple(ev["label_histogram"]["floor"]) for ev in evaluations.values()}
+    if len(floors) != 1:
+        raise ValueError("plot_label_histograms: the evaluations have different floors (other test data?)")
+    histograms = {"data floor (train split)": list(floors.pop())}
+    histograms |= {name: ev["label_histogram"]["model"] for name, ev in evaluations.items()}
     for name, hist in histograms.items():
         if len(hist) != 10:
             raise ValueError(f"plot_label_histograms: {name!r} needs 10 shares, got {len(hist)}")

@@ -33,10 +33,16 @@ def test_compare_samples_puts_real_data_first_and_checks_input():
 
 
 def test_plot_label_histograms_draws_ten_bars_per_sampler(tmp_path):
-    hists = {"floor": [0.1] * 10, "model": list(np.eye(10)[3])}
-    fig = plot_label_histograms(hists, path=tmp_path / "labels.png")
+    def evaluation(model, floor=(0.1,) * 10):
+        return {"label_histogram": {"model": list(model), "floor": list(floor)}}
+
+    evaluations = {"one digit": evaluation(np.eye(10)[3]), "uniform": evaluation([0.1] * 10)}
+    fig = plot_label_histograms(evaluations, path=tmp_path / "labels.png")
     ax = fig.axes[0]
-    assert len(ax.patches) == 20
+    assert len(ax.patches) == 30  # the floor and two samplers, ten bars each
     assert max(p.get_height() for p in ax.patches) == pytest.approx(100.0)
+    assert "data floor (train split)" in [t.get_text() for t in ax.get_legend().get_texts()]
     with pytest.raises(ValueError, match="10 shares"):
-        plot_label_histograms({"bad": [0.5, 0.5]})
+        plot_label_histograms({"bad": evaluation([0.5, 0.5])})
+    with pytest.raises(ValueError, match="different floors"):
+        plot_label_histograms({"a": evaluation([0.1] * 10), "b": evaluation([0.1] * 10, floor=[0.2] * 5 + [0.0] * 5)})
