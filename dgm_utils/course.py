@@ -116,7 +116,7 @@ def run_notebook(path: Path, timeout: int = 1800) -> float:
 
 
 NOTEBOOK_TITLES = {
-    "01_arm": "Autoregressive models (WaveNet, PixelCNN)",
+    "01_arm": "Autoregressive models (WaveNet, PixelCNN, a mixture of PixelCNNs)",
     "02_flow": "Normalizing flows (RealNVP)",
     "03_vae": "Variational autoencoders",
     "04_ddpm": "Denoising diffusion (DDPM, DDIM)",
