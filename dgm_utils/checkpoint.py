@@ -41,10 +41,15 @@ def _class_bytes(cls: type) -> bytes:
 
 
 def fingerprint(model: nn.Module, config: Any = None) -> str:
-    """A short hash of the model's code (all ``nn.Module`` classes in it), architecture, config and mode."""
+    """A short hash of the model's code, architecture, config and mode.
+
+    The code is that of every class of every submodule *and their base classes*, so editing a
+    shared base class (say, the sampler of a notebook's ``ARM``) makes its subclasses stale too.
+    """
     h = hashlib.sha256()
-    for cls in sorted({type(m) for m in model.modules()}, key=lambda c: c.__qualname__):
-        if cls.__module__.startswith("torch."):
+    classes = {cls for m in model.modules() for cls in type(m).__mro__}
+    for cls in sorted(classes, key=lambda c: (c.__module__, c.__qualname__)):
+        if cls.__module__.startswith("torch.") or cls is object:
             continue  # PyTorch's own layers: their code is the installed torch
         h.update(_class_bytes(cls))
     h.update(repr(model).encode())

@@ -51,6 +51,22 @@ class Net2(Net):
         return self.lin(x) * 2
 
 
+def test_fingerprint_covers_base_classes():
+    class Base(nn.Module):
+        def scale(self):
+            return 1.0
+
+    class Child(Base):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(2, 2)
+
+    before = fingerprint(Child())
+    assert fingerprint(Child()) == before  # deterministic
+    Base.scale = lambda self: 2.0  # edit only the base class's code
+    assert fingerprint(Child()) != before
+
+
 def test_checkpoint_round_trip_and_staleness(tmp_path, monkeypatch):
     monkeypatch.delenv("DGM_RETRAIN", raising=False)
     a = Net()
