@@ -35,8 +35,9 @@ def independent_pixels_nll(train: torch.Tensor, test: torch.Tensor, smoothing: f
     """
     if smoothing <= 0:
         raise ValueError(f"smoothing must be > 0 (else unseen levels get probability 0), got {smoothing}")
-    train = check_digits(train, "train").reshape(-1, N_PIXELS)  # (N, 8, 8) -> (N, 64)
-    test = check_digits(test, "test").reshape(-1, N_PIXELS)
+    # on the CPU: float64 counts, which MPS lacks, and a table this small gains nothing from a GPU
+    train = check_digits(train, "train").cpu().reshape(-1, N_PIXELS)  # (N, 8, 8) -> (N, 64)
+    test = check_digits(test, "test").cpu().reshape(-1, N_PIXELS)
     counts = torch.nn.functional.one_hot(train, N_LEVELS).sum(0).double() + smoothing  # (64, 17)
     log_p = (counts / counts.sum(1, keepdim=True)).log()  # (64, 17): log p_i(level)
     return -log_p.gather(1, test.T).sum(0).mean().item()  # gather (64, M) -> sum over pixels -> mean
