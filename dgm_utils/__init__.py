@@ -22,6 +22,7 @@ from .data import (
 )
 from .device import get_device, seed_everything
 from .gif import GifRecorder, write_gif
+from .latent import interpolate, interpolation_grid
 from .likelihood import (
     UNIFORM_NLL,
     Likelihood,
@@ -31,7 +32,14 @@ from .likelihood import (
     iw_bound,
     log_mean_exp,
 )
-from .metrics import evaluate_samples, format_table, frechet_distance_to_split
+from .metrics import (
+    choose_by_validation_fd,
+    evaluate_samples,
+    format_table,
+    frechet_distance_to_split,
+    memorisation,
+    validation_floor,
+)
 from .modes import budget, is_quick, mode_name, output_dirs
 from .plots import compare_samples, plot_label_histograms, plot_losses, show_digits
 from .records import n_eval_samples, save_results
@@ -43,7 +51,8 @@ __version__ = "0.1.0"
 __all__ = [
     "DEQUANT_LOG_DET", "MAX_LEVEL", "N_LEVELS", "N_PIXELS", "UNIFORM_NLL",
     "Digits", "DigitsSplit", "GifRecorder", "History", "Likelihood", "Timer",
-    "batches", "bits_per_dim", "budget", "check_digits", "compare_samples", "count_parameters",
+    "batches", "bits_per_dim", "choose_by_validation_fd", "interpolate", "interpolation_grid", "memorisation",
+    "validation_floor", "budget", "check_digits", "compare_samples", "count_parameters",
     "dequantize", "dequantized_nll", "evaluate_loss", "evaluate_samples", "fingerprint", "fit", "fit_or_load",
     "format_table", "frechet_distance_to_split", "from_symmetric", "from_unit", "get_device", "independent_pixels_nll",
     "is_quick", "iw_bound",

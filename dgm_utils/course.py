@@ -5,8 +5,9 @@
     python -m dgm_utils.course links --check                # exit 1 if anything is out of sync
 
 The repository's address lives in one place, ``[project.urls] Repository`` in
-pyproject.toml. ``links`` writes it into each notebook's Colab badge and install cell
-and into README.md's badges.
+pyproject.toml. ``links`` writes it into each notebook's Colab badge, install cell and
+figure links (relative while the address is the placeholder, raw GitHub addresses once
+it is set, so they resolve on Colab) and into README.md's badges.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from .modes import course_root, mode_name
 PLACEHOLDER_REPO = "https://github.com/your-org/deep-generative-models"
 _BADGE = re.compile(r"https://colab\.research\.google\.com/github/[^)\s\"]+?/blob/[^/]+/notebooks/([\w.-]+\.ipynb)")
 _REPO_LINE = re.compile(r'^(\s*REPO = )"[^"]*"', re.M)
+# a figure linked from a notebook's Markdown: relative (../figures/x) or on raw.githubusercontent.com
+_FIGURE = re.compile(r"\]\((?:\.\./|https://raw\.githubusercontent\.com/[\w.-]+/[\w.-]+/[\w.-]+/)figures/([\w.-]+)\)")
 
 
 def repository(root: Path | None = None) -> str:
@@ -43,8 +46,21 @@ def colab_url(repo: str, notebook: str, branch: str = "main") -> str:
     return f"https://colab.research.google.com/github/{path}/blob/{branch}/notebooks/{notebook}"
 
 
-def _sync_text(text: str, repo: str) -> str:
+def figure_base(repo: str, branch: str = "main") -> str:
+    """Where notebooks link figures from: ``../`` while the address is the placeholder, else raw GitHub.
+
+    Colab opens a single notebook, so a relative ``../figures/x.gif`` does not resolve there;
+    once the repository's address is set, the links point at the published files.
+    """
+    if repo == PLACEHOLDER_REPO:
+        return "../"
+    return f"https://raw.githubusercontent.com/{repo.removeprefix('https://github.com/')}/{branch}/"
+
+
+def _sync_text(text: str, repo: str, figures: bool = False) -> str:
     text = _BADGE.sub(lambda m: colab_url(repo, m.group(1)), text)
+    if figures:
+        text = _FIGURE.sub(lambda m: f"]({figure_base(repo)}figures/{m.group(1)})", text)
     return _REPO_LINE.sub(lambda m: f'{m.group(1)}"{repo}"', text)
 
 
@@ -58,7 +74,7 @@ def sync_links(root: Path | None = None, check: bool = False) -> list[Path]:
         changed = False
         for cell in nb["cells"]:
             src = "".join(cell["source"])
-            new = _sync_text(src, repo)
+            new = _sync_text(src, repo, figures=cell["cell_type"] == "markdown")
             if new != src:
                 cell["source"] = new.splitlines(keepends=True)
                 changed = True
@@ -141,14 +157,20 @@ def record_runtime(root: Path, notebook: str, seconds: float) -> None:
     atomic_write_text(path, json.dumps(dict(sorted(data.items())), indent=2) + "\n")
 
 
+def _fd_cell(evaluation: dict) -> str:
+    return f"{evaluation['metrics']['frechet_distance']['model']:.1f}"
+
+
 def results_table(root: Path | None = None) -> str:
-    """The README's notebook table, built from results/*.json and results/runtimes.json."""
+    """The README's notebook table, built from results/*.json and results/runtimes.json.
+
+    Every row names the sampler its recorded samples came from and gives the Frechet
+    distance of those samples and of the model's own samples (T = 1, the prior, drawn
+    pixels), both against the same floor, written into the header.
+    """
     root = root or course_root()
     runtimes = json.loads(_runtimes_path(root).read_text()) if _runtimes_path(root).exists() else {}
-    lines = [
-        "| notebook | training | test NLL (nats / bits per dim) | Frechet distance (model / floor) | digits present | full run (CPU) |",
-        "|---|---|---|---|---|---|",
-    ]
+    rows, floor = [], None
     for nb_path in sorted((root / "notebooks").glob("[0-9]*.ipynb")):
         stem = nb_path.stem
         name = stem.split("_", 1)[1]
@@ -165,16 +187,28 @@ def results_table(root: Path | None = None) -> str:
             cells.append(
                 f"{lik['nats']:.1f} / {lik['bits_per_dim']:.2f} ({lik['kind']})" if lik else "none (no likelihood)"
             )
-            m = rec["samples"]["metrics"]
-            fd = m["frechet_distance"]
-            cells.append(f"{fd['model']:.1f} / {fd['floor']:.1f}")
-            cells.append(f"{m['digits_present']['model']:.0f} / 10")
+            samples = rec["samples"]
+            floor = samples["metrics"]["frechet_distance"]["floor"]
+            own = rec.get("own_samples")
+            cells.append(rec.get("sampler", "not recorded"))
+            cells.append(_fd_cell(samples))
+            cells.append("same" if rec.get("sampler_is_own") else (_fd_cell(own) if own else "not recorded"))
+            cells.append(f"{samples['metrics']['digits_present']['model']:.0f} / 10")
+            memo = samples.get("memorisation")
+            cells.append(f"{memo['exact_copies']['model']:.1%}" if memo else "not recorded")
         else:
-            cells += ["not run yet", "", ""]
+            cells += ["not run yet", "", "", "", "", ""]
         rt = runtimes.get(stem)
         cells.append(f"{rt['seconds'] / 60:.1f} min" if rt else "")
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+        rows.append("| " + " | ".join(cells) + " |")
+    floor_text = f" (floor {floor:.1f})" if floor is not None else ""
+    header = [
+        "| notebook | training | test NLL (nats / bits per dim) | recorded sampler "
+        f"| Fréchet distance, recorded sampler{floor_text} | Fréchet distance, model's own samples{floor_text} "
+        "| digits present | samples copying a training image | full run (CPU) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    return "\n".join(header + rows) + "\n"
 
 
 def update_readme(root: Path | None = None) -> bool:

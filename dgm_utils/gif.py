@@ -25,7 +25,7 @@ def render_frame(
     grids = {name: digit_grid(x, nrow=nrow) for name, x in panels.items()}
     titled = any(grids) and any(name for name in grids)
     fig, axes = plt.subplots(1, len(grids), figsize=(scale * len(grids), scale + 0.35 + 0.25 * titled), dpi=100)
-    for ax, (name, grid) in zip(np.atleast_1d(axes), grids.items()):
+    for ax, (name, grid) in zip(np.atleast_1d(axes), grids.items(), strict=True):
         ax.imshow(grid, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
         ax.set_title(name, fontsize=10)
         ax.axis("off")

@@ -70,16 +70,19 @@ def iw_bound(log_w: torch.Tensor, dim: int = 0) -> torch.Tensor:
 
 @dataclass(frozen=True)
 class Likelihood:
-    """A test-set NLL in nats per image, and whether it is exact or an upper bound."""
+    """A test-set NLL in nats per image, whether it is exact or an upper bound, and of which model."""
 
     nats: float  #: mean NLL over the test images, nats per image
     kind: Kind  #: "exact" (ARM) or "upper bound" (flow, VAE, DDPM)
-    method: str  #: how it was computed, in words
+    method: str  #: how it was computed, in words (the bound, its K or solver tolerance)
     n_images: int = 447
+    standard_error: float | None = None  #: of the mean over test images, where the number is stochastic
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.nats):
             raise ValueError(f"Likelihood: nats must be finite, got {self.nats}")
+        if self.standard_error is not None and not (math.isfinite(self.standard_error) and self.standard_error >= 0):
+            raise ValueError(f"Likelihood: standard_error must be finite and >= 0, got {self.standard_error}")
         if self.kind not in ("exact", "upper bound"):
             raise ValueError(f"Likelihood: kind must be 'exact' or 'upper bound', got {self.kind!r}")
 
@@ -91,4 +94,5 @@ class Likelihood:
         return {**asdict(self), "bits_per_dim": self.bits_per_dim, "unit": "nats per image"}
 
     def __str__(self) -> str:
-        return f"{self.nats:.2f} nats/image = {self.bits_per_dim:.3f} bits/dim ({self.kind}: {self.method})"
+        se = f" ± {self.standard_error:.2f}" if self.standard_error is not None else ""
+        return f"{self.nats:.2f}{se} nats/image = {self.bits_per_dim:.3f} bits/dim ({self.kind}: {self.method})"

@@ -8,6 +8,8 @@
   over random subsets (size no larger than the smaller set).
 * Precision, recall, density, coverage with k = 5 nearest neighbours (Naeem et al. 2020).
 * The classifier's label histogram of the samples: are all ten digits there?
+* Memorisation, in pixel space: the share of samples that copy a training image exactly,
+  and how close samples sit to their nearest training image compared with test digits.
 
 Written by hand (about as long as the glue a library would need) so that they run on
 any device without downloads; ``tests/test_metrics.py`` checks them against torchmetrics
@@ -21,6 +23,8 @@ would score at these sample sizes. Model samples (1000) are scored against the t
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -153,11 +157,47 @@ def floor() -> dict:
     return compare(d.test.x, d.train.x)
 
 
+def _nearest_train_distance(x: torch.Tensor, train: torch.Tensor) -> torch.Tensor:
+    """Euclidean distance (grey levels, 64 pixels) from each image of ``x`` to its nearest training image."""
+    return torch.cdist(x.reshape(len(x), -1).double(), train.reshape(len(train), -1).double()).min(dim=1).values
+
+
+def memorisation(samples: torch.Tensor | np.ndarray) -> dict:
+    """How much do samples copy the training split? Each figure beside the test split's own.
+
+    * ``exact_copies``: share of samples identical to some training image (the test
+      split's share is the floor: real digits that happen to repeat a training image).
+    * ``nearest_train_distance``: median Euclidean distance, in grey levels over the 64
+      pixels, from a sample to its nearest training image; the floor is the test digits'
+      median. A model that memorises sits well *below* the floor.
+    * ``closer_than_test_5pct``: share of samples nearer to the training set than the 5%
+      of test digits that are nearest to it; 0.05 by construction for fresh real digits,
+      so a value far above 0.05 means near-copies.
+    """
+    x = check_digits(samples, "samples").cpu()
+    d = load_digits("cpu")
+    model_d = _nearest_train_distance(x, d.train.x)
+    test_d = _nearest_train_distance(d.test.x, d.train.x)
+    threshold = torch.quantile(test_d, 0.05)
+    train_set = {tuple(row) for row in d.train.x.reshape(len(d.train), -1).tolist()}
+
+    def copies(images: torch.Tensor) -> float:
+        return sum(tuple(row) in train_set for row in images.reshape(len(images), -1).tolist()) / len(images)
+
+    return {
+        "exact_copies": {"model": copies(x), "floor": copies(d.test.x)},
+        "nearest_train_distance": {"model": model_d.median().item(), "floor": test_d.median().item()},
+        "closer_than_test_5pct": {"model": (model_d < threshold).double().mean().item(), "floor": 0.05},
+        "unit": "Euclidean distance in grey levels over 64 pixels; shares in 0..1",
+    }
+
+
 def evaluate_samples(samples: torch.Tensor | np.ndarray) -> dict:
     """Score integer samples (N, 8, 8) in 0..16 against the test split, beside the floor.
 
     Returns ``{"n_samples", "reference", "metrics": {name: {"model", "floor", "better"}},
-    "label_histogram": {"model", "floor"}, "kid_std": {...}}``.
+    "label_histogram": {"model", "floor"}, "kid_std": {...}, "memorisation": {...}}``
+    (see :func:`memorisation`).
     """
     x = check_digits(samples, "samples")
     d = load_digits("cpu")
@@ -170,7 +210,39 @@ def evaluate_samples(samples: torch.Tensor | np.ndarray) -> dict:
         },
         "kid_std": {"model": model["kid_std"], "floor": base["kid_std"]},
         "label_histogram": {"model": model["label_histogram"], "floor": base["label_histogram"]},
+        "memorisation": memorisation(x),
     }
+
+
+def validation_floor() -> float:
+    """Frechet distance of the train split to the validation split: the floor of validation FDs.
+
+    The unshuffled validation images differ from the training images more than the test
+    images do, so this floor is well above the test floor; compare a validation FD with it.
+    """
+    return frechet_distance(_split_features("val"), _split_features("train"))
+
+
+def choose_by_validation_fd(candidates: dict, describe: Callable[[Any], str] = str) -> tuple[Any, dict]:
+    """Pick the sampler whose samples have the lowest Frechet distance to the validation split.
+
+    ``candidates`` maps a sampler's key (a temperature, a (network, T) pair, ...) to its
+    integer samples. Prints one line per candidate and the validation floor, marks the
+    choice, and returns ``(chosen key, {key: validation FD})``. The test split is never used,
+    so the test metrics of the chosen sampler stay an honest measurement.
+    """
+    if not candidates:
+        raise ValueError("choose_by_validation_fd: no candidates given")
+    fds = {key: frechet_distance_to_split(x, "val") for key, x in candidates.items()}
+    chosen = min(fds, key=fds.get)
+    width = max(len(describe(key)) for key in fds)
+    for key, fd in fds.items():
+        mark = "  <- chosen" if key == chosen else ""
+        print(f"{describe(key):<{width}}  Fréchet distance to the validation digits {fd:7.2f}{mark}")
+    floor_label = "floor: the train split itself"
+    width = max(width, len(floor_label))
+    print(f"{floor_label:<{width}}  Fréchet distance to the validation digits {validation_floor():7.2f}")
+    return chosen, fds
 
 
 def frechet_distance_to_split(samples: torch.Tensor | np.ndarray, split: str = "val") -> float:
@@ -206,4 +278,9 @@ def format_table(evaluation: dict, columns: dict[str, dict] | None = None) -> st
         fmt = ".0f" if name == "digits_present" else (".4f" if name == "kid" else ".3f")
         cells = "".join(f"{c['metrics'][name]['model']:>{width}{fmt}}" for c in columns.values())
         rows.append(f"{name:<16}{cells}{m['floor']:>10{fmt}}   {m['better']}")
+    if all("memorisation" in c for c in columns.values()) and "memorisation" in evaluation:
+        for key, label in (("exact_copies", "train copies"), ("nearest_train_distance", "NN train dist"),
+                           ("closer_than_test_5pct", "near-copies")):  # fmt: skip
+            cells = "".join(f"{c['memorisation'][key]['model']:>{width}.3f}" for c in columns.values())
+            rows.append(f"{label:<16}{cells}{evaluation['memorisation'][key]['floor']:>10.3f}   near floor")
     return "\n".join(rows)

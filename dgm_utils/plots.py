@@ -81,7 +81,7 @@ def compare_samples(
     panels = {"real (test split)": real, **samples}
     fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.9))
     axes = np.atleast_1d(axes)
-    for ax, (name, x) in zip(axes, panels.items()):
+    for ax, (name, x) in zip(axes, panels.items(), strict=True):
         show_digits(check_digits(x, name)[:n], title=name, ax=ax)
     if suptitle:
         fig.suptitle(suptitle)
@@ -113,7 +113,7 @@ def plot_label_histograms(
     for name, hist in histograms.items():
         if len(hist) != 10:
             raise ValueError(f"plot_label_histograms: {name!r} needs 10 shares, got {len(hist)}")
-    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(7.5, 3.2))
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(9.5, 3.2))
     width = 0.8 / len(histograms)
     for k, (name, hist) in enumerate(histograms.items()):
         offset = (k - (len(histograms) - 1) / 2) * width
@@ -123,7 +123,7 @@ def plot_label_histograms(
     ax.set_xlabel("digit predicted by the classifier")
     ax.set_ylabel("share of samples (%)")
     ax.set_title(title)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)  # beside the bars, not over them
     fig.tight_layout()
     _save(fig, path)
     return fig

@@ -40,6 +40,9 @@ def save_results(
     samples: torch.Tensor | np.ndarray,
     *,
     model: str,
+    sampler: str,
+    own_samples: torch.Tensor | np.ndarray | None = None,
+    own_sampler: str | None = None,
     n_params: int,
     train_seconds: float,
     sample_ms_per_image: float,
@@ -51,25 +54,45 @@ def save_results(
     """Evaluate ``samples`` and write ``<name>.json`` and ``<name>_samples.npy`` to the results folder.
 
     ``samples`` must be :func:`n_eval_samples` integer images in 0..16 (1000 in full mode),
-    checked before anything is written.
+    checked before anything is written. ``model`` names the network the record belongs to
+    (its likelihood and its samples); ``sampler`` says how ``samples`` were drawn ("T = 0.9",
+    "z from a GMM on the training codes, most likely pixels", ...).
+
+    The model's **own** samples (T = 1, pixels drawn from the decoder, z from the prior,
+    fresh chains) are always scored: pass them as ``own_samples`` with ``own_sampler``
+    when ``samples`` come from a tuned sampler; leave both out when ``samples`` *are* the
+    model's own, and the record says so.
+    They go to ``<name>_own_samples.npy`` beside the recorded ones.
     ``likelihood=None`` records that the family has no likelihood. Both files are written
     atomically; the results folder is this mode's (see :func:`dgm_utils.modes.output_dirs`).
     Returns the record that was written.
     """
     if not name.replace("_", "").isalnum():
         raise ValueError(f"name must be letters, digits and underscores, got {name!r}")
+    if not sampler.strip():
+        raise ValueError("sampler: say how the samples were drawn")
+    if (own_samples is None) != (own_sampler is None):
+        raise ValueError("own_samples and own_sampler go together: pass both (a tuned sampler) or neither")
     x = check_digits(samples, "samples")
     if len(x) != n_eval_samples():
         raise ValueError(f"samples: expected {n_eval_samples()} images in {mode_name()} mode, got {len(x)}")
+    own = None if own_samples is None else check_digits(own_samples, "own_samples")
+    if own is not None and len(own) != n_eval_samples():
+        raise ValueError(f"own_samples: expected {n_eval_samples()} images in {mode_name()} mode, got {len(own)}")
     if extra is not None:
         json.dumps(extra)  # fail before writing anything if extra is not JSON
     _, clf = load_classifier()
+    evaluation = evaluate_samples(x)
     record = {
         "name": name,
         "model": model,
+        "sampler": sampler,
+        "sampler_is_own": own is None,
         "mode": mode_name(),
         "likelihood": likelihood.as_dict() if likelihood is not None else None,
-        "samples": evaluate_samples(x),
+        "samples": evaluation,
+        "own_sampler": sampler if own is None else own_sampler,
+        "own_samples": evaluation if own is None else evaluate_samples(own),
         "feature_classifier_test_accuracy": clf["test_accuracy"],
         "cost": {
             "parameters": int(n_params),
@@ -85,5 +108,8 @@ def save_results(
     folder.mkdir(parents=True, exist_ok=True)
     array = x.numpy().astype(np.int8)
     atomic_write(folder / f"{name}_samples.npy", lambda tmp: np.save(tmp, array))  # tmp ends in .npy: no suffix added
+    if own is not None:
+        own_array = own.numpy().astype(np.int8)
+        atomic_write(folder / f"{name}_own_samples.npy", lambda tmp: np.save(tmp, own_array))
     atomic_write_text(folder / f"{name}.json", json.dumps(record, indent=2) + "\n")
     return record

@@ -28,6 +28,10 @@ def test_likelihood_rejects_bad_values():
         Likelihood(float("nan"), "exact", "x")
     with pytest.raises(ValueError, match="kind"):
         Likelihood(1.0, "approximate", "x")
+    with pytest.raises(ValueError, match="standard_error"):
+        Likelihood(1.0, "exact", "x", standard_error=-0.1)
+    assert "± 0.50" in str(Likelihood(90.0, "upper bound", "x", standard_error=0.5))
+    assert Likelihood(90.0, "upper bound", "x", standard_error=0.5).as_dict()["standard_error"] == 0.5
 
 
 def test_independent_pixels_nll_by_hand():

@@ -134,7 +134,8 @@ def test_format_table_puts_models_side_by_side(digits):
 
     ev = evaluate_samples(digits.train.x[:300])
     one = format_table(ev).splitlines()
-    assert one[0].split() == ["metric", "model", "floor", "better"] and len(one) == 1 + len(ev["metrics"])
+    assert one[0].split() == ["metric", "model", "floor", "better"] and len(one) == 1 + len(ev["metrics"]) + 3
+    assert one[-3].startswith("train copies") and one[-3].split()[2] == "1.000"  # training images copy themselves
     two = format_table(ev, {"first": ev, "second model": ev}).splitlines()
     assert two[0].split()[:3] == ["metric", "first", "second"]
     fd_row = two[1].split()
@@ -142,3 +143,35 @@ def test_format_table_puts_models_side_by_side(digits):
         fd_row[0] == "frechet_distance"
         and fd_row[1] == fd_row[2] == f"{ev['metrics']['frechet_distance']['model']:.3f}"
     )
+
+
+def test_memorisation_separates_copies_from_fresh_digits(digits):
+    from dgm_utils.metrics import memorisation
+
+    copies = memorisation(digits.train.x[:300])
+    assert copies["exact_copies"]["model"] == 1.0
+    assert copies["nearest_train_distance"]["model"] == 0.0
+    assert copies["closer_than_test_5pct"]["model"] == 1.0
+    fresh = memorisation(digits.val.x)  # real digits the training split has not seen
+    assert fresh["exact_copies"]["floor"] == copies["exact_copies"]["floor"] < 0.05
+    assert fresh["nearest_train_distance"]["model"] > 0.8 * fresh["nearest_train_distance"]["floor"]
+    assert fresh["closer_than_test_5pct"]["model"] < 0.15
+    # half copies, half fresh: the copy share says so exactly
+    mixed = memorisation(torch.cat([digits.train.x[:100], digits.val.x[:100]]))
+    assert mixed["exact_copies"]["model"] == 0.5
+    with pytest.raises(ValueError, match="0..16"):
+        memorisation(digits.val.x + 1)
+
+
+def test_choose_by_validation_fd_picks_the_lowest_and_prints_the_floor(digits, capsys):
+    from dgm_utils.metrics import choose_by_validation_fd, frechet_distance_to_split, validation_floor
+
+    degenerate = digits.train.x[:1].expand(300, 8, 8)
+    chosen, fds = choose_by_validation_fd({0.5: degenerate, 1.0: digits.train.x}, describe=lambda t: f"T = {t}")
+    assert chosen == 1.0 and fds[0.5] > fds[1.0]
+    assert fds[1.0] == pytest.approx(frechet_distance_to_split(digits.train.x, "val"))
+    assert validation_floor() == pytest.approx(fds[1.0])  # the train split *is* the floor's sampler
+    out = capsys.readouterr().out
+    assert "T = 1.0" in out and "<- chosen" in out and "floor" in out
+    with pytest.raises(ValueError, match="no candidates"):
+        choose_by_validation_fd({})

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from dgm_utils.course import colab_url, repository, sync_links
+from dgm_utils.course import PLACEHOLDER_REPO, _sync_text, colab_url, figure_base, repository, results_table, sync_links
 
 ROOT = Path(__file__).resolve().parents[1]
 # conda names that differ from pip's
@@ -46,3 +46,29 @@ def test_package_ships_the_classifier_weights():
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
     assert "weights/*.pt" in data["dgm_utils"]
     assert (ROOT / "dgm_utils" / "weights" / "digits_classifier.pt").stat().st_size < 1_000_000
+
+
+def test_figure_links_resolve_locally_until_the_address_is_set_then_on_github():
+    md = "![gif](../figures/arm_training.gif) and ![png](../figures/arm_loss.png)"
+    assert figure_base(PLACEHOLDER_REPO) == "../"
+    assert _sync_text(md, PLACEHOLDER_REPO, figures=True) == md
+    real = _sync_text(md, "https://github.com/a/b", figures=True)
+    assert "](https://raw.githubusercontent.com/a/b/main/figures/arm_training.gif)" in real
+    assert _sync_text(real, PLACEHOLDER_REPO, figures=True) == md  # and back
+    assert _sync_text(md, "https://github.com/a/b") == md  # code cells keep their paths
+
+
+def test_install_cell_refuses_the_placeholder_address():
+    import json
+
+    for nb_path in sorted((ROOT / "notebooks").glob("[0-9]*.ipynb")):
+        setup = "".join(json.loads(nb_path.read_text())["cells"][1]["source"])
+        assert 'if "your-org" in REPO:' in setup and "raise RuntimeError" in setup, nb_path.name
+        assert setup.index("raise RuntimeError") < setup.index("pip"), nb_path.name
+
+
+def test_results_table_names_the_sampler_and_both_fds():
+    table = results_table(ROOT)
+    header = table.splitlines()[0]
+    assert "recorded sampler" in header and "model's own samples" in header and "floor" in header
+    assert len(table.splitlines()) == 2 + len(list((ROOT / "notebooks").glob("[0-9]*.ipynb")))

@@ -10,7 +10,7 @@ from dgm_utils.records import save_results
 
 
 def _save(tmp_path, samples, **kw):
-    args = dict(model="test", n_params=10, train_seconds=1.0, sample_ms_per_image=0.5, device="cpu")
+    args = dict(model="test", sampler="the model's own", n_params=10, train_seconds=1.0, sample_ms_per_image=0.5, device="cpu")
     args.update(kw)
     return save_results("unit", samples, results_dir=tmp_path, **args)
 
@@ -25,6 +25,17 @@ def test_writes_json_and_samples(tmp_path, quick):
     arr = np.load(tmp_path / "unit_samples.npy")
     assert arr.shape == (200, 8, 8) and arr.min() >= 0 and arr.max() <= 16
     assert np.array_equal(arr, samples.numpy())
+    assert on_disk["sampler_is_own"] and on_disk["own_samples"] == on_disk["samples"]
+    assert "memorisation" in on_disk["samples"] and not (tmp_path / "unit_own_samples.npy").exists()
+
+
+def test_tuned_sampler_records_the_models_own_samples_beside_it(tmp_path, quick):
+    d = load_digits()
+    rec = _save(tmp_path, d.train.x[:200], sampler="T = 0.9", own_samples=d.val.x[:200], own_sampler="T = 1")
+    assert rec["sampler"] == "T = 0.9" and rec["own_sampler"] == "T = 1" and not rec["sampler_is_own"]
+    assert rec["samples"]["memorisation"]["exact_copies"]["model"] == 1.0  # train images copy themselves
+    assert rec["own_samples"]["memorisation"]["exact_copies"]["model"] < 0.05
+    assert np.array_equal(np.load(tmp_path / "unit_own_samples.npy"), d.val.x[:200].numpy())
 
 
 def test_bad_input_writes_nothing(tmp_path, monkeypatch):
@@ -39,6 +50,7 @@ def test_bad_input_writes_nothing(tmp_path, monkeypatch):
             "../x",
             good,
             model="m",
+            sampler="s",
             n_params=1,
             train_seconds=1,
             sample_ms_per_image=1,
@@ -47,6 +59,12 @@ def test_bad_input_writes_nothing(tmp_path, monkeypatch):
         )
     with pytest.raises(TypeError):
         _save(tmp_path, good, extra={"bad": object()})
+    with pytest.raises(ValueError, match="go together"):
+        _save(tmp_path, good, own_samples=good)
+    with pytest.raises(ValueError, match="own_samples: expected 1000"):
+        _save(tmp_path, good, own_samples=good[:10], own_sampler="T = 1")
+    with pytest.raises(ValueError, match="sampler"):
+        _save(tmp_path, good, sampler=" ")
     assert list(tmp_path.iterdir()) == []
 
 
