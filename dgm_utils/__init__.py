@@ -42,7 +42,7 @@ from .metrics import (
 )
 from .modes import budget, is_quick, mode_name, output_dirs
 from .plots import compare_samples, plot_label_histograms, plot_losses, show_digits
-from .records import n_eval_samples, save_results
+from .records import load_result, n_eval_samples, save_results
 from .timing import Timer, count_parameters
 from .train import History, evaluate_loss, fit, fit_or_load
 
@@ -56,6 +56,6 @@ __all__ = [
     "dequantize", "dequantized_nll", "evaluate_loss", "evaluate_samples", "fingerprint", "fit", "fit_or_load",
     "format_table", "frechet_distance_to_split", "from_symmetric", "from_unit", "get_device", "independent_pixels_nll",
     "is_quick", "iw_bound",
-    "load_checkpoint", "load_digits", "log_mean_exp", "mode_name", "n_eval_samples", "output_dirs", "plot_label_histograms", "plot_losses",
+    "load_checkpoint", "load_digits", "load_result", "log_mean_exp", "mode_name", "n_eval_samples", "output_dirs", "plot_label_histograms", "plot_losses",
     "save_checkpoint", "save_results", "seed_everything", "show_digits", "to_symmetric", "write_gif",
 ]  # fmt: skip

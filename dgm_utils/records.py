@@ -17,7 +17,7 @@ from .data import check_digits
 from .features import load_classifier
 from .likelihood import Likelihood
 from .metrics import evaluate_samples
-from .modes import budget, mode_name, output_dirs
+from .modes import budget, course_root, mode_name, output_dirs
 
 N_SAMPLES = 1000  #: samples every full run records and scores
 N_SAMPLES_QUICK = 200  #: quick mode scores fewer, to keep the tests fast
@@ -113,3 +113,18 @@ def save_results(
         atomic_write(folder / f"{name}_own_samples.npy", lambda tmp: np.save(tmp, own_array))
     atomic_write_text(folder / f"{name}.json", json.dumps(record, indent=2) + "\n")
     return record
+
+
+def load_result(name: str, root: str | Path | None = None) -> dict | None:
+    """Another notebook's committed full-run record, ``results/<name>.json``, or None if absent.
+
+    For prose that quotes another family's number: read it, never type it. Always the
+    committed full-mode record (also in quick mode, whose scratch results are not worth
+    quoting); None outside a checkout (say on Colab), so callers print "not run yet".
+    """
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"name must be letters, digits and underscores, got {name!r}")
+    path = Path(root if root is not None else course_root()) / "results" / f"{name}.json"
+    if not path.exists():
+        return None
+    return json.loads(path.read_text())

@@ -82,3 +82,14 @@ def test_cli_scores_a_samples_file(tmp_path, capsys):
     assert main([str(tmp_path / "missing.npy")]) == 2
     torch.save(torch.randint(0, 17, (50, 8, 8)), tmp_path / "s.pt")
     assert main([str(tmp_path / "s.pt")]) == 0
+
+
+def test_load_result_reads_committed_records_or_says_none(tmp_path):
+    from dgm_utils.records import load_result
+
+    assert load_result("arm", root=tmp_path) is None
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "arm.json").write_text(json.dumps({"likelihood": {"nats": 82.4}}))
+    assert load_result("arm", root=tmp_path)["likelihood"]["nats"] == 82.4
+    with pytest.raises(ValueError, match="name"):
+        load_result("../arm", root=tmp_path)
