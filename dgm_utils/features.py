@@ -126,6 +126,6 @@ def digit_features(x: torch.Tensor, device: torch.device | str = "cpu") -> tuple
     feats, labels = [], []
     for i in range(0, len(x), 1000):
         f = net.features(x[i : i + 1000])
-        feats.append(f.double().cpu())
+        feats.append(f.cpu().double())  # float64 on the CPU: MPS has none
         labels.append(net.head(f).argmax(1).cpu())
     return torch.cat(feats), torch.cat(labels)

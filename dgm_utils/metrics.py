@@ -48,7 +48,7 @@ DIRECTIONS = {
 
 
 def _check_features(a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    a, b = torch.as_tensor(a).double(), torch.as_tensor(b).double()
+    a, b = torch.as_tensor(a).cpu().double(), torch.as_tensor(b).cpu().double()  # float64 on the CPU (not on MPS)
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
         raise ValueError(f"feature sets must be (N, d) with the same d, got {tuple(a.shape)} and {tuple(b.shape)}")
     if len(a) < 2 or len(b) < 2:
@@ -125,7 +125,7 @@ def prdc(real: torch.Tensor, fake: torch.Tensor, k: int = 5) -> dict[str, float]
 
 def label_histogram(labels: torch.Tensor) -> list[float]:
     """Share of samples the classifier assigns to each digit 0..9."""
-    counts = torch.bincount(torch.as_tensor(labels).long().flatten(), minlength=10)[:10].double()
+    counts = torch.bincount(torch.as_tensor(labels).cpu().long().flatten(), minlength=10)[:10].double()
     return (counts / counts.sum()).tolist()
 
 
