@@ -72,3 +72,15 @@ def test_results_table_names_the_sampler_and_both_fds():
     header = table.splitlines()[0]
     assert "recorded sampler" in header and "model's own samples" in header and "floor" in header
     assert len(table.splitlines()) == 2 + len(list((ROOT / "notebooks").glob("[0-9]*.ipynb")))
+
+
+def test_notebook_sources_hold_no_control_characters():
+    """A LaTeX command written through a non-raw Python string (\\top, \\big, \\rVert) turns into a tab,
+    a backspace or a carriage return and silently breaks the formula."""
+    import json
+
+    bad = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]|\t")
+    for nb_path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for i, cell in enumerate(json.loads(nb_path.read_text())["cells"]):
+            m = bad.search("".join(cell["source"]))
+            assert m is None, f"{nb_path.name} cell {i}: control character {m.group()!r}"
