@@ -235,12 +235,11 @@ def choose_by_validation_fd(candidates: dict, describe: Callable[[Any], str] = s
         raise ValueError("choose_by_validation_fd: no candidates given")
     fds = {key: frechet_distance_to_split(x, "val") for key, x in candidates.items()}
     chosen = min(fds, key=fds.get)
-    width = max(len(describe(key)) for key in fds)
+    floor_label = "floor: the train split itself"
+    width = max(len(floor_label), *(len(describe(key)) for key in fds))
     for key, fd in fds.items():
         mark = "  <- chosen" if key == chosen else ""
         print(f"{describe(key):<{width}}  Fréchet distance to the validation digits {fd:7.2f}{mark}")
-    floor_label = "floor: the train split itself"
-    width = max(width, len(floor_label))
     print(f"{floor_label:<{width}}  Fréchet distance to the validation digits {validation_floor():7.2f}")
     return chosen, fds
 
