@@ -41,6 +41,7 @@ from .metrics import (
     validation_floor,
 )
 from .modes import budget, is_quick, mode_name, output_dirs
+from .nets import UNet
 from .plots import compare_samples, plot_label_histograms, plot_losses, show_digits
 from .records import load_result, n_eval_samples, save_results
 from .timing import Timer, count_parameters
@@ -50,7 +51,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DEQUANT_LOG_DET", "MAX_LEVEL", "N_LEVELS", "N_PIXELS", "UNIFORM_NLL",
-    "Digits", "DigitsSplit", "GifRecorder", "History", "Likelihood", "Timer",
+    "Digits", "DigitsSplit", "GifRecorder", "History", "Likelihood", "Timer", "UNet",
     "batches", "bits_per_dim", "choose_by_validation_fd", "interpolate", "interpolation_grid", "memorisation",
     "validation_floor", "budget", "check_digits", "compare_samples", "count_parameters",
     "dequantize", "dequantized_nll", "evaluate_loss", "evaluate_samples", "fingerprint", "fit", "fit_or_load",
