@@ -5,6 +5,7 @@
 #                        notebooks' committed outputs are regenerated (make gifs NB=01_arm: one)
 #   make test            unit tests + every notebook through nbval in quick mode
 #   make lab             open the course in JupyterLab
+#   make bench           time the shared evaluation (prints seconds; not a test)
 #   make links           write the repository address from pyproject.toml into badges
 #   make clean           remove scratch outputs and caches (make distclean: the venv too)
 
@@ -15,7 +16,7 @@ STAMP  := $(VENV)/.installed-stamp
 NB     ?=
 NOTEBOOKS := $(if $(NB),notebooks/$(NB:.ipynb=).ipynb,$(sort $(wildcard notebooks/[0-9]*.ipynb)))
 
-.PHONY: setup test unit nbval gifs lab links lint clean distclean
+.PHONY: setup test unit nbval gifs lab links lint bench clean distclean
 
 setup: $(STAMP)
 
@@ -41,6 +42,9 @@ lab: $(STAMP)
 
 links: $(STAMP)
 	$(PY) -m dgm_utils.course links
+
+bench: $(STAMP)
+	$(PY) tests/benchmark_evaluate.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check dgm_utils tests
