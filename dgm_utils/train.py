@@ -21,7 +21,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from .checkpoint import fingerprint, load_checkpoint, save_checkpoint
+from .checkpoint import code_fingerprint, fingerprint, load_checkpoint, save_checkpoint
 from .data import batches
 from .modes import progress_enabled
 
@@ -90,8 +90,8 @@ def fit(
     *,
     epochs: int,
     batch_size: int = 64,
-    lr: float = 1e-3,
-    weight_decay: float = 0.0,
+    lr: float | None = None,
+    weight_decay: float | None = None,
     patience: int | None = 20,
     clip: float | None = None,
     step: Step | None = None,
@@ -106,16 +106,23 @@ def fit(
             ``val_x=None`` turns validation and early stopping off.
         patience: stop after this many epochs without a better validation loss and
             restore the best weights (``None``: never stop early, keep the last weights).
+        lr, weight_decay, clip: the default step's Adam learning rate (1e-3), weight decay (0)
+            and gradient-norm clipping (none).
         step: one optimisation step on a batch returning ``{"loss": ..., ...}``; the default
-            is Adam(lr, weight_decay) on ``model.loss``. GANs pass their own.
+            is Adam(lr, weight_decay) on ``model.loss``. GANs pass their own, which brings its
+            own optimiser: passing ``lr``, ``weight_decay`` or ``clip`` beside it is an error.
         on_epoch_end: called as ``on_epoch_end(epoch, history)`` after each epoch (1-based),
             for example to record a GIF frame from a fixed noise batch.
         generator: shuffling generator, for reproducible batches.
     """
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {epochs}")
-    if step is None:
-        optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    if step is not None:
+        ignored = [k for k, v in {"lr": lr, "weight_decay": weight_decay, "clip": clip}.items() if v is not None]
+        if ignored:
+            raise ValueError(f"{', '.join(ignored)} would be ignored: a custom step brings its own optimiser")
+    else:
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3 if lr is None else lr, weight_decay=weight_decay or 0.0)
         step = gradient_step(model, optimizer, clip)
     history = History()
     best_val, best_state, since_best = math.inf, None, 0
@@ -172,7 +179,8 @@ def fit_or_load(
     """Load ``model`` from the checkpoint at ``path`` if it was made by the same code; else ``fit`` and save.
 
     Staleness is decided by :func:`dgm_utils.checkpoint.fingerprint` (model code, architecture,
-    ``config`` and run mode); ``DGM_RETRAIN=1`` always retrains. The training history is
+    ``config`` and run mode) and, for a custom ``step``, by the code of that step and of the
+    notebook functions it calls; ``DGM_RETRAIN=1`` always retrains. The training history is
     stored with the weights, so loss curves still plot after a load; ``on_epoch_end`` hooks
     (GIF frames) only run when training. Prints one line saying which it did.
 
@@ -183,6 +191,8 @@ def fit_or_load(
         weights, key = model, config
     else:
         key = (config, fingerprint(model))  # retrain when the algorithm's code changes, too
+    if fit_kwargs.get("step") is not None:
+        key = (key, code_fingerprint(fit_kwargs["step"]))  # and when the custom step's code does
     meta = load_checkpoint(weights, path, key)
     if meta is not None and "history" in meta:
         history = History(**{**meta["history"], "from_checkpoint": True})

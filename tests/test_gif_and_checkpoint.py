@@ -94,3 +94,47 @@ def test_descending_recorder_plays_from_the_largest_step(tmp_path):
     assert frames[0].mean() < frames[-1].mean()
     path = gif.save(tmp_path / "rev.gif")
     assert iio.imread(path, index=None).shape[0] == 3
+
+
+NOTEBOOK = """
+def schedule():
+    return {value}
+
+
+def helper():
+    return schedule()  # reached only through another function
+
+
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(2, 2)
+
+    def loss(self, x):
+        return self.lin(x).sum() * helper()
+
+
+def gradient_penalty():
+    return {value}
+
+
+def step(x):
+    return {{"loss": gradient_penalty()}}
+"""
+
+
+def _notebook(value: float) -> dict:
+    """The namespace of a 'notebook' whose module-level functions return ``value``."""
+    scope = {"nn": nn}
+    exec(NOTEBOOK.format(value=value), scope)
+    return scope
+
+
+def test_fingerprint_follows_module_level_functions():
+    from dgm_utils.checkpoint import code_fingerprint
+
+    one, same, two = _notebook(1.0), _notebook(1.0), _notebook(2.0)
+    assert fingerprint(one["Model"]()) == fingerprint(same["Model"]())  # deterministic
+    assert fingerprint(one["Model"]()) != fingerprint(two["Model"]())  # schedule() edited, two calls deep
+    assert code_fingerprint(one["step"]) == code_fingerprint(same["step"])
+    assert code_fingerprint(one["step"]) != code_fingerprint(two["step"])  # gradient_penalty() edited

@@ -50,6 +50,29 @@ def test_custom_step_and_no_validation():
     assert h.val == [] and h.stats["d_loss"] == [2.0, 2.0] and seen == [4, 4, 2] * 2
 
 
+@pytest.mark.parametrize("kwargs", [{"lr": 0.1}, {"weight_decay": 1e-4}, {"clip": 1.0}])
+def test_optimiser_settings_beside_a_custom_step_are_an_error(kwargs):
+    with pytest.raises(ValueError, match="custom step"):
+        fit(Gaussian(), torch.zeros(4), None, epochs=1, step=lambda xb: {"loss": 0.0}, **kwargs)
+
+
+def test_fit_or_load_retrains_when_the_custom_step_changes(tmp_path, monkeypatch):
+    monkeypatch.delenv("DGM_RETRAIN", raising=False)
+    from dgm_utils.train import fit_or_load
+
+    path = tmp_path / "ck.pt"
+
+    def step(xb):
+        return {"loss": 1.0}
+
+    def other_step(xb):
+        return {"loss": 2.0}
+
+    assert not fit_or_load(Gaussian(), path, torch.zeros(4), None, epochs=1, step=step).from_checkpoint
+    assert fit_or_load(Gaussian(), path, torch.zeros(4), None, epochs=1, step=step).from_checkpoint
+    assert not fit_or_load(Gaussian(), path, torch.zeros(4), None, epochs=1, step=other_step).from_checkpoint
+
+
 def test_non_scalar_loss_is_an_error():
     class Bad(Gaussian):
         def loss(self, x):
