@@ -49,6 +49,7 @@ def save_results(
     device: torch.device | str,
     likelihood: Likelihood | None = None,
     extra: dict[str, Any] | None = None,
+    ood: dict[str, Any] | None = None,
     results_dir: str | Path | None = None,
 ) -> dict:
     """Evaluate ``samples`` and write ``<name>.json`` and ``<name>_samples.npy`` to the results folder.
@@ -63,7 +64,9 @@ def save_results(
     when ``samples`` come from a tuned sampler; leave both out when ``samples`` *are* the
     model's own, and the record says so.
     They go to ``<name>_own_samples.npy`` beside the recorded ones.
-    ``likelihood=None`` records that the family has no likelihood. Both files are written
+    ``likelihood=None`` records that the family has no likelihood. ``ood`` is the result of
+    :func:`dgm_utils.ood.evaluate_ood` (AUROC of test digits vs each OOD set), for models
+    with a likelihood, a bound or an energy. Both files are written
     atomically; the results folder is this mode's (see :func:`dgm_utils.modes.output_dirs`).
     Returns the record that was written.
     """
@@ -81,6 +84,9 @@ def save_results(
         raise ValueError(f"own_samples: expected {n_eval_samples()} images in {mode_name()} mode, got {len(own)}")
     if extra is not None:
         json.dumps(extra)  # fail before writing anything if extra is not JSON
+    sets = ood.get("sets") if isinstance(ood, dict) else None
+    if ood is not None and not (isinstance(sets, dict) and all(isinstance(v, dict) and "auroc" in v for v in sets.values())):
+        raise ValueError("ood: pass the dict returned by dgm_utils.ood.evaluate_ood")
     _, clf = load_classifier()
     evaluation = evaluate_samples(x)
     record = {
@@ -102,6 +108,7 @@ def save_results(
             "torch": torch.__version__,
         },
         "date": _dt.date.today().isoformat(),
+        "ood": ood,
         "extra": extra or {},
     }
     folder = Path(results_dir) if results_dir is not None else output_dirs().results

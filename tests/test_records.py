@@ -65,6 +65,8 @@ def test_bad_input_writes_nothing(tmp_path, monkeypatch):
         _save(tmp_path, good, own_samples=good[:10], own_sampler="T = 1")
     with pytest.raises(ValueError, match="sampler"):
         _save(tmp_path, good, sampler=" ")
+    with pytest.raises(ValueError, match="evaluate_ood"):
+        _save(tmp_path, good, ood={"sets": {"inverted": 0.9}})
     assert list(tmp_path.iterdir()) == []
 
 

@@ -1,0 +1,73 @@
+"""OOD sets (shapes, ranges, determinism, what each set is) and the AUROC helper against scikit-learn."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.metrics import roc_auc_score
+
+from dgm_utils import OOD_SET_NAMES, auroc, evaluate_ood, load_digits, ood_sets
+
+
+@pytest.fixture(scope="module")
+def test_x():
+    return load_digits().test.x
+
+
+def test_sets_have_the_test_splits_shape_range_and_are_deterministic(test_x):
+    a, b, other_seed = ood_sets(test_x), ood_sets(test_x), ood_sets(test_x, seed=1)
+    assert tuple(a) == OOD_SET_NAMES
+    for name, images in a.items():
+        assert images.shape == test_x.shape and images.dtype == torch.int64, name
+        assert images.min() >= 0 and images.max() <= 16, name
+        assert torch.equal(images, b[name]), name
+    for name in ("pixel_shuffled", "uniform_noise", "constant", "photo_patches"):  # the random ones
+        assert not torch.equal(a[name], other_seed[name]), name
+
+
+def test_each_set_is_what_it_says(test_x):
+    s = ood_sets(test_x)
+    assert torch.equal(s["inverted"], 16 - test_x)
+    assert torch.equal(s["flipped"][:, :, 0], test_x[:, :, 7])
+    assert torch.equal(s["rotated"].rot90(-1, dims=(-2, -1)), test_x)
+    assert torch.equal(s["pixel_shuffled"].reshape(-1, 64).sort(1).values, test_x.reshape(-1, 64).sort(1).values)
+    assert not torch.equal(s["pixel_shuffled"], test_x)
+    flat = s["constant"].reshape(len(test_x), 64)
+    assert torch.all(flat == flat[:, :1]) and len(flat[:, 0].unique()) > 10
+    photo = s["photo_patches"].float()
+    assert photo.std(dim=(1, 2)).mean() < test_x.float().std(dim=(1, 2)).mean()  # photos are smoother than digits
+    assert len(photo.unique()) > 10
+
+
+def test_bad_reference_is_refused():
+    with pytest.raises(ValueError, match="0..16"):
+        ood_sets(torch.full((3, 8, 8), 17))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_auroc_matches_scikit_learn_with_ties(seed):
+    rng = np.random.default_rng(seed)
+    a, b = rng.integers(0, 5, 40).astype(float), rng.integers(1, 7, 30).astype(float)  # many ties
+    expected = roc_auc_score(np.r_[np.zeros(40), np.ones(30)], np.r_[a, b])
+    assert auroc(torch.tensor(a), b) == pytest.approx(expected, abs=1e-12)
+
+
+def test_auroc_edges():
+    assert auroc([0.0, 1.0], [2.0, np.inf]) == 1.0
+    assert auroc([2.0, 3.0], [0.0, 1.0]) == 0.0
+    assert auroc([1.0, 1.0], [1.0]) == 0.5
+    with pytest.raises(ValueError, match="NaN"):
+        auroc([1.0, np.nan], [0.0])
+    with pytest.raises(ValueError, match="both sides"):
+        auroc([], [0.0])
+
+
+def test_evaluate_ood_with_a_score_that_knows_the_digits(test_x):
+    ink = lambda x: -(x.float().std(dim=(1, 2)))  # noqa: E731  low contrast = anomalous
+    out = evaluate_ood(ink, test_x, score_name="minus pixel std")
+    assert set(out["sets"]) == set(OOD_SET_NAMES) and out["score"] == "minus pixel std"
+    assert out["sets"]["constant"]["auroc"] == 1.0  # std 0 beats every digit
+    assert out["sets"]["pixel_shuffled"]["auroc"] == pytest.approx(0.5, abs=1e-9)  # same std per image
+    with pytest.raises(ValueError, match="values for"):
+        evaluate_ood(lambda x: torch.zeros(3), test_x, score_name="s")
+    with pytest.raises(ValueError, match="NaN"):
+        evaluate_ood(lambda x: torch.full((len(x),), float("nan")), test_x, score_name="s")
