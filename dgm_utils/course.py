@@ -142,6 +142,10 @@ NOTEBOOK_TITLES = {
     "08_gan": "GANs (GAN, LSGAN, WGAN-GP)",
     "09_comparison": "All families head to head",
 }
+#: notebooks that train nothing and keep no record of their own: what their row says, and its picture
+SUMMARY_NOTEBOOKS = {
+    "09_comparison": ("trains nothing: reads every record above (leaderboard, pictures, OOD table)", "comparison_nll_vs_fd.png"),
+}
 _TABLE = re.compile(r"(<!-- results:start -->\n).*?(<!-- results:end -->)", re.S)
 
 
@@ -181,7 +185,11 @@ def results_table(root: Path | None = None) -> str:
             f"[{stem}](notebooks/{nb_path.name}): {title}",
             f"![{name}](figures/{gif.name})" if gif.exists() else "",
         ]
-        if res_path.exists():
+        if stem in SUMMARY_NOTEBOOKS:
+            picture = root / "figures" / SUMMARY_NOTEBOOKS[stem][1]
+            cells[1] = f"![{name}](figures/{picture.name})" if picture.exists() else ""
+            cells += [SUMMARY_NOTEBOOKS[stem][0], "", "", "", "", ""]
+        elif res_path.exists():
             rec = json.loads(res_path.read_text())
             lik = rec.get("likelihood")
             cells.append(
