@@ -42,7 +42,7 @@ from .metrics import (
 )
 from .modes import budget, is_quick, mode_name, output_dirs
 from .nets import UNet
-from .ood import OOD_SET_NAMES, auroc, evaluate_ood, ood_sets
+from .ood import OOD_SET_NAMES, auroc, evaluate_ood, format_ood, ood_sets
 from .plots import compare_samples, plot_label_histograms, plot_losses, show_digits
 from .records import load_result, n_eval_samples, save_results
 from .timing import Timer, count_parameters
@@ -53,7 +53,7 @@ __version__ = "0.1.0"
 __all__ = [
     "DEQUANT_LOG_DET", "MAX_LEVEL", "N_LEVELS", "N_PIXELS", "OOD_SET_NAMES", "UNIFORM_NLL",
     "Digits", "DigitsSplit", "GifRecorder", "History", "Likelihood", "Timer", "UNet",
-    "auroc", "batches", "bits_per_dim", "evaluate_ood", "ood_sets", "choose_by_validation_fd", "interpolate", "interpolation_grid", "memorisation",
+    "auroc", "batches", "bits_per_dim", "evaluate_ood", "format_ood", "ood_sets", "choose_by_validation_fd", "interpolate", "interpolation_grid", "memorisation",
     "validation_floor", "budget", "check_digits", "compare_samples", "count_parameters",
     "dequantize", "dequantized_nll", "evaluate_loss", "evaluate_samples", "fingerprint", "fit", "fit_or_load",
     "format_table", "frechet_distance_to_split", "from_symmetric", "from_unit", "get_device", "independent_pixels_nll",

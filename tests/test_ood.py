@@ -5,7 +5,7 @@ import pytest
 import torch
 from sklearn.metrics import roc_auc_score
 
-from dgm_utils import OOD_SET_NAMES, auroc, evaluate_ood, load_digits, ood_sets
+from dgm_utils import OOD_SET_NAMES, auroc, evaluate_ood, format_ood, load_digits, ood_sets
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +67,10 @@ def test_evaluate_ood_with_a_score_that_knows_the_digits(test_x):
     assert set(out["sets"]) == set(OOD_SET_NAMES) and out["score"] == "minus pixel std"
     assert out["sets"]["constant"]["auroc"] == 1.0  # std 0 beats every digit
     assert out["sets"]["pixel_shuffled"]["auroc"] == pytest.approx(0.5, abs=1e-9)  # same std per image
+    text = format_ood(out).splitlines()
+    assert len(text) == 3 + len(OOD_SET_NAMES) + 1 and text[0].startswith("score: minus pixel std")
+    fooled = [s for s, v in out["sets"].items() if v["auroc"] < 0.5]
+    assert text[-1].endswith(", ".join(fooled) if fooled else "none")
     with pytest.raises(ValueError, match="values for"):
         evaluate_ood(lambda x: torch.zeros(3), test_x, score_name="s")
     with pytest.raises(ValueError, match="NaN"):
