@@ -67,8 +67,12 @@ def test_evaluate_ood_with_a_score_that_knows_the_digits(test_x):
     assert set(out["sets"]) == set(OOD_SET_NAMES) and out["score"] == "minus pixel std"
     assert out["sets"]["constant"]["auroc"] == 1.0  # std 0 beats every digit
     assert out["sets"]["pixel_shuffled"]["auroc"] == pytest.approx(0.5, abs=1e-9)  # same std per image
+    assert out["blank_image_score"] == 0.0 and out["test_best_score"] == pytest.approx(-test_x.float().std(dim=(1, 2)).max())
     text = format_ood(out).splitlines()
-    assert len(text) == 3 + len(OOD_SET_NAMES) + 1 and text[0].startswith("score: minus pixel std")
+    assert len(text) == 3 + len(OOD_SET_NAMES) + 2 and text[0].startswith("score: minus pixel std")
+    assert "less typical than the most typical digit" in text[-2]  # a blank image has std 0: the most anomalous
+    ink_sum = evaluate_ood(lambda x: x.float().sum(dim=(1, 2)), test_x, score_name="total ink")  # blank: 0, the least
+    assert "MORE typical than every test digit" in format_ood(ink_sum).splitlines()[-2]
     fooled = [s for s, v in out["sets"].items() if v["auroc"] < 0.5]
     assert text[-1].endswith(", ".join(fooled) if fooled else "none")
     with pytest.raises(ValueError, match="values for"):
