@@ -29,6 +29,7 @@ from .likelihood import (
     bits_per_dim,
     dequantized_nll,
     independent_pixels_nll,
+    independent_pixels_nlls,
     iw_bound,
     log_mean_exp,
 )
@@ -56,7 +57,7 @@ __all__ = [
     "auroc", "batches", "bits_per_dim", "evaluate_ood", "format_ood", "ood_sets", "choose_by_validation_fd", "interpolate", "interpolation_grid", "memorisation",
     "validation_floor", "budget", "check_digits", "compare_samples", "count_parameters",
     "dequantize", "dequantized_nll", "evaluate_loss", "evaluate_samples", "fingerprint", "fit", "fit_or_load",
-    "format_table", "frechet_distance_to_split", "from_symmetric", "from_unit", "get_device", "independent_pixels_nll",
+    "format_table", "frechet_distance_to_split", "from_symmetric", "from_unit", "get_device", "independent_pixels_nll", "independent_pixels_nlls",
     "is_quick", "iw_bound",
     "load_checkpoint", "load_digits", "load_result", "log_mean_exp", "mode_name", "n_eval_samples", "output_dirs", "plot_label_histograms", "plot_losses",
     "save_checkpoint", "save_results", "seed_everything", "show_digits", "to_symmetric", "write_gif",

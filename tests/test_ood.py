@@ -79,3 +79,16 @@ def test_evaluate_ood_with_a_score_that_knows_the_digits(test_x):
         evaluate_ood(lambda x: torch.zeros(3), test_x, score_name="s")
     with pytest.raises(ValueError, match="NaN"):
         evaluate_ood(lambda x: torch.full((len(x),), float("nan")), test_x, score_name="s")
+
+
+def test_ratio_of_the_background_model_itself_is_chance(test_x):
+    from dgm_utils import independent_pixels_nll, independent_pixels_nlls
+
+    train = load_digits().train.x
+    per_image = independent_pixels_nlls(train, test_x)
+    assert per_image.shape == (len(test_x),) and per_image.mean().item() == pytest.approx(independent_pixels_nll(train, test_x))
+    out = evaluate_ood(lambda x: independent_pixels_nlls(train, x), test_x, score_name="background NLL")
+    assert out["blank_image_score"] < out["test_best_score"]  # the blank image fools the background model
+    assert out["sets"]["constant"]["auroc"] < 1.0
+    for name, v in out["sets"].items():
+        assert v["auroc_ratio"] == 0.5, name  # score - background = 0 for every image: all ties
