@@ -98,12 +98,15 @@ def evaluate_ood(
     *,
     score_name: str,
     seed: int = 0,
+    ratio: bool = True,
 ) -> dict:
     """Score the test digits and every OOD set with ``score``; return AUROCs and score summaries.
 
     ``score`` maps integer images (N, 8, 8) on the CPU to (N,) numbers, higher meaning more
     anomalous; move them to your device inside it. ``score_name`` says what it is ("test NLL
-    bound, nats per image"). The result is JSON-ready: pass it to ``save_results(ood=...)``.
+    bound, nats per image"). ``ratio=False`` leaves out the likelihood ratio, for a score that
+    is not an NLL in nats (a discriminator's output), where subtracting an NLL means nothing.
+    The result is JSON-ready: pass it to ``save_results(ood=...)``.
     """
     if not score_name.strip():
         raise ValueError("score_name: say what the score is")
@@ -119,17 +122,18 @@ def evaluate_ood(
 
     train = load_digits().train.x
     s_in = run(x, "test")
-    r_in = s_in - independent_pixels_nlls(train, x)  # the likelihood ratio against the background model
+    r_in = s_in - independent_pixels_nlls(train, x) if ratio else None  # the ratio against the background model
     blank = run(torch.zeros(1, 8, 8, dtype=torch.long), "blank")  # the simplest image of all
     out = {"score": score_name, "n_images": len(x), "test_median_score": s_in.median().item(),
            "test_best_score": s_in.min().item(), "blank_image_score": blank.item(),
-           "ratio": "score minus the NLL (nats) of 64 independent per-pixel categoricals fitted on the train split",
+           "ratio": "score minus the NLL (nats) of 64 independent per-pixel categoricals fitted on the train split"
+           if ratio else None,
            "sets": {}}  # fmt: skip
     for name, images in ood_sets(x, seed).items():
         s_out = run(images, name)
-        r_out = s_out - independent_pixels_nlls(train, images)
-        out["sets"][name] = {"auroc": auroc(s_in, s_out), "auroc_ratio": auroc(r_in, r_out),
-                             "median_score": s_out.median().item()}  # fmt: skip
+        out["sets"][name] = {"auroc": auroc(s_in, s_out), "median_score": s_out.median().item()}
+        if r_in is not None:
+            out["sets"][name]["auroc_ratio"] = auroc(r_in, s_out - independent_pixels_nlls(train, images))
     return out
 
 
@@ -145,7 +149,8 @@ def format_ood(result: dict) -> str:
             f"{'set':<16}{'AUROC':>8}{'AUROC of ratio':>16}{'median score':>15}",
             f"{'test digits':<16}{'':>8}{'':>16}{result['test_median_score']:>15.2f}"]  # fmt: skip
     for name, v in result["sets"].items():
-        rows.append(f"{name:<16}{v['auroc']:>8.3f}{v['auroc_ratio']:>16.3f}{v['median_score']:>15.2f}")
+        r = f"{v['auroc_ratio']:>16.3f}" if "auroc_ratio" in v else f"{'-':>16}"
+        rows.append(f"{name:<16}{v['auroc']:>8.3f}{r}{v['median_score']:>15.2f}")
     blank, best = result["blank_image_score"], result["test_best_score"]
     rows.append(f"a blank image scores {blank:.2f}; the most typical test digit {best:.2f}: the blank image looks "
                 + ("MORE typical than every test digit" if blank < best else "less typical than the most typical digit"))
