@@ -193,7 +193,9 @@ def results_table(root: Path | None = None) -> str:
             rec = json.loads(res_path.read_text())
             lik = rec.get("likelihood")
             cells.append(
-                f"{lik['nats']:.1f} / {lik['bits_per_dim']:.2f} ({lik['kind']})" if lik else "none (no likelihood)"
+                f"{lik['nats']:.1f} / {lik['bits_per_dim']:.2f} ({lik['kind']})"
+                if lik
+                else rec.get("likelihood_note") or "none (no likelihood)"
             )
             samples = rec["samples"]
             floor = samples["metrics"]["frechet_distance"]["floor"]

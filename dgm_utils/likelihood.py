@@ -18,7 +18,8 @@ from .data import DEQUANT_LOG_DET, N_LEVELS, N_PIXELS, check_digits
 #: NLL of the uniform model over 17^64 images, in nats per image (181.3).
 UNIFORM_NLL = N_PIXELS * math.log(N_LEVELS)
 
-Kind = Literal["exact", "upper bound"]
+Kind = Literal["exact", "upper bound", "estimate"]
+KINDS = ("exact", "upper bound", "estimate")
 
 
 def bits_per_dim(nats_per_image: float, dims: int = N_PIXELS) -> float:
@@ -81,7 +82,7 @@ class Likelihood:
     """A test-set NLL in nats per image, whether it is exact or an upper bound, and of which model."""
 
     nats: float  #: mean NLL over the test images, nats per image
-    kind: Kind  #: "exact" (ARM) or "upper bound" (flow, VAE, DDPM)
+    kind: Kind  #: "exact" (ARM), "upper bound" (flow, VAE, DDPM) or "estimate" (an EBM's AIS estimate of log Z)
     method: str  #: how it was computed, in words (the bound, its K or solver tolerance)
     n_images: int = 447
     standard_error: float | None = None  #: of the mean over test images, where the number is stochastic
@@ -91,8 +92,8 @@ class Likelihood:
             raise ValueError(f"Likelihood: nats must be finite, got {self.nats}")
         if self.standard_error is not None and not (math.isfinite(self.standard_error) and self.standard_error >= 0):
             raise ValueError(f"Likelihood: standard_error must be finite and >= 0, got {self.standard_error}")
-        if self.kind not in ("exact", "upper bound"):
-            raise ValueError(f"Likelihood: kind must be 'exact' or 'upper bound', got {self.kind!r}")
+        if self.kind not in KINDS:
+            raise ValueError(f"Likelihood: kind must be one of {KINDS}, got {self.kind!r}")
 
     @property
     def bits_per_dim(self) -> float:

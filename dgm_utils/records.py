@@ -48,6 +48,7 @@ def save_results(
     sample_ms_per_image: float,
     device: torch.device | str,
     likelihood: Likelihood | None = None,
+    likelihood_note: str | None = None,
     extra: dict[str, Any] | None = None,
     ood: dict[str, Any] | None = None,
     results_dir: str | Path | None = None,
@@ -64,7 +65,9 @@ def save_results(
     when ``samples`` come from a tuned sampler; leave both out when ``samples`` *are* the
     model's own, and the record says so.
     They go to ``<name>_own_samples.npy`` beside the recorded ones.
-    ``likelihood=None`` records that the family has no likelihood. ``ood`` is the result of
+    ``likelihood=None`` records that the family has no likelihood; ``likelihood_note`` says why
+    instead, where the family has one that could not be measured ("AIS failed: ..."); the
+    README's table shows it in place of the number. ``ood`` is the result of
     :func:`dgm_utils.ood.evaluate_ood` (AUROC of test digits vs each OOD set), for models
     with a likelihood, a bound or an energy. Both files are written
     atomically; the results folder is this mode's (see :func:`dgm_utils.modes.output_dirs`).
@@ -74,6 +77,8 @@ def save_results(
         raise ValueError(f"name must be letters, digits and underscores, got {name!r}")
     if not sampler.strip():
         raise ValueError("sampler: say how the samples were drawn")
+    if likelihood_note is not None and (likelihood is not None or not likelihood_note.strip()):
+        raise ValueError("likelihood_note: a non-empty reason, and only when likelihood is None")
     if (own_samples is None) != (own_sampler is None):
         raise ValueError("own_samples and own_sampler go together: pass both (a tuned sampler) or neither")
     x = check_digits(samples, "samples")
@@ -96,6 +101,7 @@ def save_results(
         "sampler_is_own": own is None,
         "mode": mode_name(),
         "likelihood": likelihood.as_dict() if likelihood is not None else None,
+        "likelihood_note": likelihood_note,
         "samples": evaluation,
         "own_sampler": sampler if own is None else own_sampler,
         "own_samples": evaluation if own is None else evaluate_samples(own),

@@ -32,6 +32,7 @@ def test_likelihood_rejects_bad_values():
         Likelihood(1.0, "exact", "x", standard_error=-0.1)
     assert "± 0.50" in str(Likelihood(90.0, "upper bound", "x", standard_error=0.5))
     assert Likelihood(90.0, "upper bound", "x", standard_error=0.5).as_dict()["standard_error"] == 0.5
+    assert Likelihood(70.0, "estimate", "AIS").as_dict()["kind"] == "estimate"  # an EBM's AIS estimate
 
 
 def test_independent_pixels_nll_by_hand():

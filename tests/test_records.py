@@ -27,6 +27,15 @@ def test_writes_json_and_samples(tmp_path, quick):
     assert np.array_equal(arr, samples.numpy())
     assert on_disk["sampler_is_own"] and on_disk["own_samples"] == on_disk["samples"]
     assert "memorisation" in on_disk["samples"] and not (tmp_path / "unit_own_samples.npy").exists()
+    assert on_disk["likelihood_note"] is None
+
+
+def test_likelihood_note_only_in_place_of_a_likelihood(tmp_path, quick):
+    samples = load_digits().train.x[:200]
+    rec = _save(tmp_path, samples, likelihood_note="none: AIS failed")
+    assert rec["likelihood"] is None and rec["likelihood_note"] == "none: AIS failed"
+    with pytest.raises(ValueError, match="likelihood_note"):
+        _save(tmp_path, samples, likelihood=Likelihood(90.0, "exact", "test"), likelihood_note="both")
 
 
 def test_tuned_sampler_records_the_models_own_samples_beside_it(tmp_path, quick):
