@@ -18,13 +18,26 @@ from .data import DEQUANT_LOG_DET, N_LEVELS, N_PIXELS, check_digits
 #: NLL of the uniform model over 17^64 images, in nats per image (181.3).
 UNIFORM_NLL = N_PIXELS * math.log(N_LEVELS)
 
-Kind = Literal["exact", "upper bound", "estimate"]
-KINDS = ("exact", "upper bound", "estimate")
+Kind = Literal["exact", "upper bound"]
 
 
 def bits_per_dim(nats_per_image: float, dims: int = N_PIXELS) -> float:
     """Convert nats per image to bits per dimension: nats / (D ln 2)."""
     return nats_per_image / (dims * math.log(2))
+
+
+def independent_pixels_log_probs(train: torch.Tensor, smoothing: float = 0.5) -> torch.Tensor:
+    """log p_i(level) (64, 17), float64 on the CPU: the 17-level frequencies at each pixel of ``train`` plus ``smoothing``.
+
+    The model of :func:`independent_pixels_nlls`; also a normalised base density for other models
+    (notebook 07 spreads each level uniformly over its dequantization bin).
+    """
+    if smoothing <= 0:
+        raise ValueError(f"smoothing must be > 0 (else unseen levels get probability 0), got {smoothing}")
+    # on the CPU: float64 counts, which MPS lacks, and a table this small gains nothing from a GPU
+    train = check_digits(train, "train").cpu().reshape(-1, N_PIXELS)  # (N, 8, 8) -> (N, 64)
+    counts = torch.nn.functional.one_hot(train, N_LEVELS).sum(0).double() + smoothing  # (64, 17)
+    return (counts / counts.sum(1, keepdim=True)).log()
 
 
 def independent_pixels_nlls(train: torch.Tensor, test: torch.Tensor, smoothing: float = 0.5) -> torch.Tensor:
@@ -34,13 +47,8 @@ def independent_pixels_nlls(train: torch.Tensor, test: torch.Tensor, smoothing: 
     plus ``smoothing`` (add-1/2 by default, so no level has probability zero). Both sets are
     integer images (N, 8, 8) in 0..16.
     """
-    if smoothing <= 0:
-        raise ValueError(f"smoothing must be > 0 (else unseen levels get probability 0), got {smoothing}")
-    # on the CPU: float64 counts, which MPS lacks, and a table this small gains nothing from a GPU
-    train = check_digits(train, "train").cpu().reshape(-1, N_PIXELS)  # (N, 8, 8) -> (N, 64)
-    test = check_digits(test, "test").cpu().reshape(-1, N_PIXELS)
-    counts = torch.nn.functional.one_hot(train, N_LEVELS).sum(0).double() + smoothing  # (64, 17)
-    log_p = (counts / counts.sum(1, keepdim=True)).log()  # (64, 17): log p_i(level)
+    log_p = independent_pixels_log_probs(train, smoothing)  # (64, 17): log p_i(level)
+    test = check_digits(test, "test").cpu().reshape(-1, N_PIXELS)  # (M, 8, 8) -> (M, 64)
     return -log_p.gather(1, test.T).sum(0)  # gather (64, M) -> sum over pixels -> (M,)
 
 
@@ -82,7 +90,7 @@ class Likelihood:
     """A test-set NLL in nats per image, whether it is exact or an upper bound, and of which model."""
 
     nats: float  #: mean NLL over the test images, nats per image
-    kind: Kind  #: "exact" (ARM), "upper bound" (flow, VAE, DDPM) or "estimate" (an EBM's AIS estimate of log Z)
+    kind: Kind  #: "exact" (ARM) or "upper bound" (flow, VAE, DDPM)
     method: str  #: how it was computed, in words (the bound, its K or solver tolerance)
     n_images: int = 447
     standard_error: float | None = None  #: of the mean over test images, where the number is stochastic
@@ -92,8 +100,8 @@ class Likelihood:
             raise ValueError(f"Likelihood: nats must be finite, got {self.nats}")
         if self.standard_error is not None and not (math.isfinite(self.standard_error) and self.standard_error >= 0):
             raise ValueError(f"Likelihood: standard_error must be finite and >= 0, got {self.standard_error}")
-        if self.kind not in KINDS:
-            raise ValueError(f"Likelihood: kind must be one of {KINDS}, got {self.kind!r}")
+        if self.kind not in ("exact", "upper bound"):
+            raise ValueError(f"Likelihood: kind must be 'exact' or 'upper bound', got {self.kind!r}")
 
     @property
     def bits_per_dim(self) -> float:
