@@ -133,7 +133,7 @@ def run_notebook(path: Path, timeout: int = 1800) -> float:
 
 NOTEBOOK_TITLES = {
     "01_arm": "Autoregressive models (WaveNet, PixelCNN, a mixture of PixelCNNs)",
-    "02_flow": "Normalizing flows (RealNVP)",
+    "02_flow": "Normalizing flows (RealNVP, Glow, variational dequantization)",
     "03_vae": "Variational autoencoders",
     "04_ddpm": "Denoising diffusion (DDPM, DDIM)",
     "05_score_matching": "Score matching",
