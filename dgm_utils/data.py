@@ -125,6 +125,21 @@ def dequantize(x: torch.Tensor, generator: torch.Generator | None = None) -> tor
     return (x.float() + u.to(x.device)) / N_LEVELS
 
 
+def dequantize_symmetric(x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Uniform dequantization on the [-1, 1) scale: ``2 (x + u) / 17 - 1``, the same shape as ``x``.
+
+    The view of continuous-density models trained on [-1, 1) (score-based models with a likelihood,
+    energy-based models): :func:`dequantize` rescaled, so the log-determinant per image is
+    ``DEQUANT_LOG_DET + 64 ln 2``. :func:`from_dequantized_symmetric` undoes it exactly.
+    """
+    return 2 * dequantize(x, generator) - 1
+
+
+def from_dequantized_symmetric(y: torch.Tensor) -> torch.Tensor:
+    """Floats y on the scale of :func:`dequantize_symmetric` -> integers ``floor(17 (y + 1) / 2)``, clamped to 0..16."""
+    return from_unit((y + 1) / 2)
+
+
 def to_symmetric(x: torch.Tensor) -> torch.Tensor:
     """Integers 0..16 -> floats in [-1, 1] (diffusion, score, EBM and GAN models)."""
     return x.float() / MAX_LEVEL * 2.0 - 1.0

@@ -9,6 +9,8 @@ from dgm_utils.data import (
     batches,
     check_digits,
     dequantize,
+    dequantize_symmetric,
+    from_dequantized_symmetric,
     from_symmetric,
     from_unit,
     load_digits,
@@ -37,6 +39,18 @@ def test_views_round_trip():
     assert u.min() >= 0 and u.max() < 1
     assert torch.equal(from_unit(u), x)
     assert math.isclose(DEQUANT_LOG_DET, -64 * math.log(17))
+
+
+def test_dequantize_symmetric_round_trip_and_range():
+    x = load_digits().test.x
+    y = dequantize_symmetric(x, torch.Generator().manual_seed(0))
+    assert y.shape == x.shape and y.min() >= -1 and y.max() < 1
+    assert torch.equal(from_dequantized_symmetric(y), x)  # undone exactly
+    # the same u as dequantize, rescaled: 2 (x + u) / 17 - 1
+    torch.testing.assert_close(y, 2 * dequantize(x, torch.Generator().manual_seed(0)) - 1)
+    # each level owns [2k / 17 - 1, 2 (k + 1) / 17 - 1): the level's lower edge maps to the level, not the one below
+    k = torch.arange(17)
+    assert torch.equal(from_dequantized_symmetric(2 * k / 17 - 1 + 1e-6), k)
 
 
 def test_check_digits_accepts_flat_and_channel_shapes():
