@@ -32,6 +32,9 @@ import torch
 
 from .data import MAX_LEVEL, check_digits, load_digits
 from .likelihood import independent_pixels_nlls
+from .modes import budget
+
+N_QUICK = 100  # reference images scored in quick mode (a smoke test of the code, not a number)
 
 OOD_SET_NAMES = (
     "inverted", "flipped", "rotated", "pixel_shuffled", "uniform_noise", "constant", "photo_patches",
@@ -107,10 +110,15 @@ def evaluate_ood(
     bound, nats per image"). ``ratio=False`` leaves out the likelihood ratio, for a score that
     is not an NLL in nats (a discriminator's output), where subtracting an NLL means nothing.
     The result is JSON-ready: pass it to ``save_results(ood=...)``.
+
+    Quick mode scores only the first ``N_QUICK`` (100) reference images and OOD sets of that
+    size, so that CI's run of every notebook stays short; ``n_images`` in the result says how
+    many were scored.
     """
     if not score_name.strip():
         raise ValueError("score_name: say what the score is")
     x = check_digits(reference, "reference").cpu()
+    x = x[: budget(full=len(x), quick=min(len(x), N_QUICK))]  # quick mode: a smoke test on fewer images
 
     def run(images: torch.Tensor, label: str) -> torch.Tensor:
         s = torch.as_tensor(score(images)).detach().cpu().double().reshape(-1)

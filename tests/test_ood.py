@@ -67,7 +67,8 @@ def test_evaluate_ood_with_a_score_that_knows_the_digits(test_x):
     assert set(out["sets"]) == set(OOD_SET_NAMES) and out["score"] == "minus pixel std"
     assert out["sets"]["constant"]["auroc"] == 1.0  # std 0 beats every digit
     assert out["sets"]["pixel_shuffled"]["auroc"] == pytest.approx(0.5, abs=1e-9)  # same std per image
-    assert out["blank_image_score"] == 0.0 and out["test_best_score"] == pytest.approx(-test_x.float().std(dim=(1, 2)).max())
+    scored = test_x[: out["n_images"]]  # all of them in full mode, the first 100 in quick mode
+    assert out["blank_image_score"] == 0.0 and out["test_best_score"] == pytest.approx(-scored.float().std(dim=(1, 2)).max())
     text = format_ood(out).splitlines()
     assert len(text) == 3 + len(OOD_SET_NAMES) + 2 and text[0].startswith("score: minus pixel std")
     assert "less typical than the most typical digit" in text[-2]  # a blank image has std 0: the most anomalous
@@ -93,3 +94,16 @@ def test_ratio_of_the_background_model_itself_is_chance(test_x):
     assert out["sets"]["constant"]["auroc"] < 1.0
     for name, v in out["sets"].items():
         assert v["auroc_ratio"] == 0.5, name  # score - background = 0 for every image: all ties
+
+
+@pytest.mark.parametrize("quick_mode", [False, True])
+def test_quick_mode_scores_the_first_100_images_and_full_mode_all(test_x, monkeypatch, quick_mode):
+    if quick_mode:
+        monkeypatch.setenv("DGM_QUICK", "1")
+    else:
+        monkeypatch.delenv("DGM_QUICK", raising=False)
+    seen = []
+    out = evaluate_ood(lambda x: seen.append(x.clone()) or x.float().mean(dim=(1, 2)), test_x, score_name="mean")
+    n = 100 if quick_mode else len(test_x)
+    assert out["n_images"] == n and torch.equal(seen[0], test_x[:n])  # the first n test digits, in order
+    assert [len(s) for s in seen] == [n, 1] + [n] * len(OOD_SET_NAMES)  # test digits, the blank image, each set
