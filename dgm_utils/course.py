@@ -258,6 +258,10 @@ def main(argv: list[str] | None = None) -> int:
                 record_runtime(course_root(), path.stem, seconds)
         if mode_name() == "full" and (course_root() / "README.md").exists():
             update_readme()
+            from .records import stale_quotes  # imports torch: only here
+
+            for line in stale_quotes(course_root()):  # a reader run before the record it quotes changed
+                print(f"  stale: {line}", flush=True)
         return 0
     stale = sync_links(check=args.check)
     for p in stale:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 import os
 import platform
@@ -21,6 +22,9 @@ from .modes import budget, course_root, mode_name, output_dirs
 
 N_SAMPLES = 1000  #: samples every full run records and scores
 N_SAMPLES_QUICK = 200  #: quick mode scores fewer, to keep the tests fast
+
+
+_QUOTED: dict[str, str] = {}  # record name -> record_digest of what load_result returned in this process
 
 
 def n_eval_samples() -> int:
@@ -65,6 +69,9 @@ def save_results(
     when ``samples`` come from a tuned sampler; leave both out when ``samples`` *are* the
     model's own, and the record says so.
     They go to ``<name>_own_samples.npy`` beside the recorded ones.
+    ``read_records`` in the record lists the other records this process read with
+    :func:`load_result` (each by :func:`record_digest`), so :func:`stale_quotes` can tell
+    when a notebook's outputs quote a record that has changed since.
     ``likelihood=None`` records that the family has no likelihood; ``likelihood_note`` says why
     instead, where the family has one that could not be measured ("AIS failed: ..."); the
     README's table shows it in place of the number. ``ood`` is the result of
@@ -116,6 +123,7 @@ def save_results(
         "date": _dt.date.today().isoformat(),
         "ood": ood,
         "extra": extra or {},
+        "read_records": {other: digest for other, digest in sorted(_QUOTED.items()) if other != name},
     }
     folder = Path(results_dir) if results_dir is not None else output_dirs().results
     folder.mkdir(parents=True, exist_ok=True)
@@ -140,4 +148,35 @@ def load_result(name: str, root: str | Path | None = None) -> dict | None:
     path = Path(root if root is not None else course_root()) / "results" / f"{name}.json"
     if not path.exists():
         return None
-    return json.loads(path.read_text())
+    record = json.loads(path.read_text())
+    _QUOTED[name] = record_digest(record)  # save_results writes it into the reader's record
+    return record
+
+
+def record_digest(record: dict) -> str:
+    """A fingerprint of what a record says: everything but when it was made and what it cost.
+
+    Two runs that give the same model, sampler, likelihood, metrics, OOD table and extras share
+    it, whatever their dates and timings; any changed number changes it.
+    """
+    content = {key: value for key, value in record.items() if key not in ("date", "cost", "read_records")}
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def stale_quotes(root: str | Path | None = None) -> list[str]:
+    """One line per committed record whose notebook quoted another record that has changed since.
+
+    Reads ``results/*.json`` under ``root`` (the course root by default) and compares each
+    record's ``read_records`` with the digest of the record now on disk. The notebook that wrote
+    a stale record printed the other family's old numbers: re-run it (``make gifs NB=...``).
+    """
+    folder = Path(root if root is not None else course_root()) / "results"
+    current = {p.stem: record_digest(json.loads(p.read_text())) for p in sorted(folder.glob("*.json")) if p.stem != "runtimes"}
+    lines = []
+    for reader in sorted(current):
+        quoted = json.loads((folder / f"{reader}.json").read_text()).get("read_records", {})
+        for other, digest in sorted(quoted.items()):
+            if current.get(other) != digest:
+                now = "is gone" if other not in current else "has changed since"
+                lines.append(f"{reader}: its notebook quotes the {other} record, which {now}: re-run it (make gifs)")
+    return lines

@@ -104,3 +104,38 @@ def test_load_result_reads_committed_records_or_says_none(tmp_path):
     assert load_result("arm", root=tmp_path)["likelihood"]["nats"] == 82.4
     with pytest.raises(ValueError, match="name"):
         load_result("../arm", root=tmp_path)
+
+
+def test_a_record_names_the_records_it_quoted_and_stale_quotes_finds_changed_ones(tmp_path, quick):
+    from dgm_utils.records import _QUOTED, load_result, record_digest, stale_quotes
+
+    results = tmp_path / "results"
+    samples = load_digits().train.x[:200]
+    _QUOTED.clear()
+    _save(results, samples)  # "unit", quoting nothing
+    quoted = load_result("unit", root=tmp_path)
+    reader = save_results(
+        "reader", samples, model="r", sampler="own", n_params=1, train_seconds=1.0, sample_ms_per_image=0.5,
+        device="cpu", results_dir=results,
+    )  # fmt: skip
+    assert reader["read_records"] == {"unit": record_digest(quoted)}
+    assert stale_quotes(tmp_path) == []
+
+    path = results / "unit.json"
+    rerun = json.loads(path.read_text()) | {"date": "2099-01-01"}
+    rerun["cost"]["train_seconds"] = 99.0
+    path.write_text(json.dumps(rerun))  # the same numbers, another day and timing: still current
+    assert stale_quotes(tmp_path) == []
+    rerun["samples"]["metrics"]["frechet_distance"]["model"] += 1.0
+    path.write_text(json.dumps(rerun))  # a number the reader printed has changed
+    assert stale_quotes(tmp_path) == ["reader: its notebook quotes the unit record, which has changed since: re-run it (make gifs)"]
+    path.unlink()
+    assert "which is gone" in stale_quotes(tmp_path)[0]
+    _QUOTED.clear()
+
+
+def test_committed_records_quote_the_current_records():
+    from dgm_utils.modes import course_root
+    from dgm_utils.records import stale_quotes
+
+    assert stale_quotes(course_root()) == [], "a notebook's committed outputs quote another family's old record"
