@@ -153,14 +153,25 @@ def load_result(name: str, root: str | Path | None = None) -> dict | None:
     return record
 
 
-def record_digest(record: dict) -> str:
-    """A fingerprint of what a record says: everything but when it was made and what it cost.
+def _without_timings(value: Any) -> Any:
+    """``value`` with every timing left out: keys ending in "seconds" or "ms_per_image", at any depth."""
+    if isinstance(value, dict):
+        return {k: _without_timings(v) for k, v in value.items() if not k.endswith(("seconds", "ms_per_image"))}
+    if isinstance(value, list):
+        return [_without_timings(v) for v in value]
+    return value
 
-    Two runs that give the same model, sampler, likelihood, metrics, OOD table and extras share
-    it, whatever their dates and timings; any changed number changes it.
+
+def record_digest(record: dict) -> str:
+    """A fingerprint of what a record says: everything but when it was made and how long things took.
+
+    Leaves out ``date``, ``cost`` (parameters, device and timings) and every timing in ``extra``
+    (keys ending in "seconds" or "ms_per_image"). Two runs that give the same model, sampler,
+    likelihood, metrics, OOD table and extras share it, on any machine and at any speed; any
+    changed number changes it.
     """
     content = {key: value for key, value in record.items() if key not in ("date", "cost", "read_records")}
-    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16]
+    return hashlib.sha256(json.dumps(_without_timings(content), sort_keys=True).encode()).hexdigest()[:16]
 
 
 def stale_quotes(root: str | Path | None = None) -> list[str]:

@@ -124,6 +124,10 @@ def test_a_record_names_the_records_it_quoted_and_stale_quotes_finds_changed_one
     path = results / "unit.json"
     rerun = json.loads(path.read_text()) | {"date": "2099-01-01"}
     rerun["cost"]["train_seconds"] = 99.0
+    timed = rerun | {"extra": {"runs": [{"train_seconds": 3.0, "ms_per_image": 2.0}], "ais": {"seconds": 4.0}}}
+    slower = rerun | {"extra": {"runs": [{"train_seconds": 30.0, "ms_per_image": 20.0}], "ais": {"seconds": 40.0}}}
+    assert record_digest(timed) == record_digest(slower)  # timings in extra, at any depth, are not quoted numbers
+    assert record_digest(timed) != record_digest(timed | {"extra": {"runs": [{"train_seconds": 3.0, "fd": 1.0}]}})
     path.write_text(json.dumps(rerun))  # the same numbers, another day and timing: still current
     assert stale_quotes(tmp_path) == []
     rerun["samples"]["metrics"]["frechet_distance"]["model"] += 1.0
