@@ -25,6 +25,7 @@ N_SAMPLES_QUICK = 200  #: quick mode scores fewer, to keep the tests fast
 
 
 _QUOTED: dict[str, str] = {}  # record name -> record_digest of what load_result returned in this process
+_SAVED: dict[str, Path] = {}  # record name -> the file save_results wrote in this process
 
 
 def n_eval_samples() -> int:
@@ -133,6 +134,7 @@ def save_results(
         own_array = own.numpy().astype(np.int8)
         atomic_write(folder / f"{name}_own_samples.npy", lambda tmp: np.save(tmp, own_array))
     atomic_write_text(folder / f"{name}.json", json.dumps(record, indent=2) + "\n")
+    _SAVED[name] = folder / f"{name}.json"
     return record
 
 
@@ -142,6 +144,8 @@ def load_result(name: str, root: str | Path | None = None) -> dict | None:
     For prose that quotes another family's number: read it, never type it. Always the
     committed full-mode record (also in quick mode, whose scratch results are not worth
     quoting); None outside a checkout (say on Colab), so callers print "not run yet".
+    What it returned is noted (by :func:`record_digest`) in the ``read_records`` of the record
+    this process saves with :func:`save_results`, or has already saved: the one file it writes.
     """
     if not name.replace("_", "").isalnum():
         raise ValueError(f"name must be letters, digits and underscores, got {name!r}")
@@ -149,7 +153,12 @@ def load_result(name: str, root: str | Path | None = None) -> dict | None:
     if not path.exists():
         return None
     record = json.loads(path.read_text())
-    _QUOTED[name] = record_digest(record)  # save_results writes it into the reader's record
+    _QUOTED[name] = record_digest(record)  # save_results writes it into the reader's record ...
+    for own_name, own_path in _SAVED.items():  # ... or, read after the reader saved its record, adds it there
+        own = json.loads(own_path.read_text()) if own_path.exists() else None
+        if own is not None and own_name != name and own.get("read_records", {}).get(name) != _QUOTED[name]:
+            own["read_records"] = dict(sorted({**own.get("read_records", {}), name: _QUOTED[name]}.items()))
+            atomic_write_text(own_path, json.dumps(own, indent=2) + "\n")
     return record
 
 

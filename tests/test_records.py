@@ -107,11 +107,12 @@ def test_load_result_reads_committed_records_or_says_none(tmp_path):
 
 
 def test_a_record_names_the_records_it_quoted_and_stale_quotes_finds_changed_ones(tmp_path, quick):
-    from dgm_utils.records import _QUOTED, load_result, record_digest, stale_quotes
+    from dgm_utils.records import _QUOTED, _SAVED, load_result, record_digest, stale_quotes
 
     results = tmp_path / "results"
     samples = load_digits().train.x[:200]
     _QUOTED.clear()
+    _SAVED.clear()
     _save(results, samples)  # "unit", quoting nothing
     quoted = load_result("unit", root=tmp_path)
     reader = save_results(
@@ -120,6 +121,15 @@ def test_a_record_names_the_records_it_quoted_and_stale_quotes_finds_changed_one
     )  # fmt: skip
     assert reader["read_records"] == {"unit": record_digest(quoted)}
     assert stale_quotes(tmp_path) == []
+    _save(results / "other", samples)  # a third record, read only after "reader" saved its own ...
+    (results / "other" / "unit.json").rename(results / "third.json")
+    third = load_result("third", root=tmp_path)
+    on_disk = json.loads((results / "reader.json").read_text())  # ... still lands in the reader's record
+    assert on_disk["read_records"] == {"third": record_digest(third), "unit": record_digest(quoted)}
+    assert "reader" not in json.loads((results / "unit.json").read_text())["read_records"]  # only the saver's own
+    (results / "third.json").unlink()
+    on_disk["read_records"].pop("third")
+    (results / "reader.json").write_text(json.dumps(on_disk))
 
     path = results / "unit.json"
     rerun = json.loads(path.read_text()) | {"date": "2099-01-01"}
@@ -136,6 +146,7 @@ def test_a_record_names_the_records_it_quoted_and_stale_quotes_finds_changed_one
     path.unlink()
     assert "which is gone" in stale_quotes(tmp_path)[0]
     _QUOTED.clear()
+    _SAVED.clear()
 
 
 def test_committed_records_quote_the_current_records():
