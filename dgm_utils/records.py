@@ -190,7 +190,8 @@ def stale_quotes(root: str | Path | None = None) -> list[str]:
     record's ``read_records`` with the digest of the record now on disk. The notebook that wrote
     a stale record printed the other family's old numbers: re-run it (``make gifs NB=...``).
     """
-    folder = Path(root if root is not None else course_root()) / "results"
+    root = Path(root if root is not None else course_root())
+    folder = root / "results"
     current = {p.stem: record_digest(json.loads(p.read_text())) for p in sorted(folder.glob("*.json")) if p.stem != "runtimes"}
     lines = []
     for reader in sorted(current):
@@ -198,5 +199,7 @@ def stale_quotes(root: str | Path | None = None) -> list[str]:
         for other, digest in sorted(quoted.items()):
             if current.get(other) != digest:
                 now = "is gone" if other not in current else "has changed since"
-                lines.append(f"{reader}: its notebook quotes the {other} record, which {now}: re-run it (make gifs)")
+                notebooks = sorted((root / "notebooks").glob(f"[0-9][0-9]_{reader}.ipynb"))
+                how = f"make gifs NB={notebooks[0].stem}" if notebooks else "make gifs"
+                lines.append(f"{reader}: its notebook quotes the {other} record, which {now}: re-run it ({how})")
     return lines

@@ -143,6 +143,9 @@ def test_a_record_names_the_records_it_quoted_and_stale_quotes_finds_changed_one
     rerun["samples"]["metrics"]["frechet_distance"]["model"] += 1.0
     path.write_text(json.dumps(rerun))  # a number the reader printed has changed
     assert stale_quotes(tmp_path) == ["reader: its notebook quotes the unit record, which has changed since: re-run it (make gifs)"]
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "99_reader.ipynb").write_text("{}")
+    assert stale_quotes(tmp_path)[0].endswith("re-run it (make gifs NB=99_reader)")  # names the notebook to re-run
     path.unlink()
     assert "which is gone" in stale_quotes(tmp_path)[0]
     _QUOTED.clear()
