@@ -133,9 +133,14 @@ def save_results(
     if own is not None:
         own_array = own.numpy().astype(np.int8)
         atomic_write(folder / f"{name}_own_samples.npy", lambda tmp: np.save(tmp, own_array))
-    atomic_write_text(folder / f"{name}.json", json.dumps(record, indent=2) + "\n")
+    _write_record(folder / f"{name}.json", record)
     _SAVED[name] = folder / f"{name}.json"
     return record
+
+
+def _write_record(path: Path, record: dict) -> None:
+    """The one format of a record file: indented JSON, written atomically (a crash leaves the old file whole)."""
+    atomic_write_text(path, json.dumps(record, indent=2) + "\n")
 
 
 def load_result(name: str, root: str | Path | None = None) -> dict | None:
@@ -158,7 +163,7 @@ def load_result(name: str, root: str | Path | None = None) -> dict | None:
         own = json.loads(own_path.read_text()) if own_path.exists() else None
         if own is not None and own_name != name and own.get("read_records", {}).get(name) != _QUOTED[name]:
             own["read_records"] = dict(sorted({**own.get("read_records", {}), name: _QUOTED[name]}.items()))
-            atomic_write_text(own_path, json.dumps(own, indent=2) + "\n")
+            _write_record(own_path, own)
     return record
 
 
