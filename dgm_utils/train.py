@@ -3,7 +3,9 @@
 A model is any ``nn.Module`` with ``loss(x) -> loss`` or ``loss(x) -> (loss, stats)``,
 where ``loss`` is a scalar to minimise (say the NLL in nats per image). ``fit`` runs
 epochs of mini-batch steps, evaluates the validation loss after each epoch, stops early
-when it has not improved for ``patience`` epochs and restores the best weights.
+when it has not improved for ``patience`` epochs and restores the best weights. With
+``ema_decay`` it keeps an exponential moving average of the weights (Polyak averaging) and
+validates, keeps and returns that average instead of the last step's weights.
 Adversarial models bring their own ``step`` (and no validation loss).
 """
 
@@ -83,6 +85,18 @@ def gradient_step(model: nn.Module, optimizer: torch.optim.Optimizer, clip: floa
     return step
 
 
+@torch.no_grad()
+def _update_average(average: nn.Module | None, model: nn.Module, decay: float) -> nn.Module:
+    """One Polyak-averaging update: avg <- decay * avg + (1 - decay) * weights; buffers copied."""
+    if average is None:
+        return copy.deepcopy(model)
+    for a, w in zip(average.parameters(), model.parameters(), strict=True):
+        a.lerp_(w, 1.0 - decay)
+    for a, b in zip(average.buffers(), model.buffers(), strict=True):
+        a.copy_(b)
+    return average
+
+
 def fit(
     model: nn.Module,
     train_x: torch.Tensor,
@@ -94,6 +108,7 @@ def fit(
     weight_decay: float | None = None,
     patience: int | None = 20,
     clip: float | None = None,
+    ema_decay: float | None = None,
     step: Step | None = None,
     on_epoch_end: Callable[[int, History], None] | None = None,
     generator: torch.Generator | None = None,
@@ -108,6 +123,11 @@ def fit(
             restore the best weights (``None``: never stop early, keep the last weights).
         lr, weight_decay, clip: the default step's Adam learning rate (1e-3), weight decay (0)
             and gradient-norm clipping (none).
+        ema_decay: if given (0 <= ema_decay < 1), Polyak averaging: after every step the average
+            moves as ``avg = ema_decay * avg + (1 - ema_decay) * weights`` (it starts as the weights
+            after the first step, so data-dependent initialisations are in it; buffers are copied,
+            not averaged). Validation, early stopping and the weights left in ``model`` are then
+            the average's; ``on_epoch_end`` still sees ``model`` with the raw training weights.
         step: one optimisation step on a batch returning ``{"loss": ..., ...}``; the default
             is Adam(lr, weight_decay) on ``model.loss``. GANs pass their own, which brings its
             own optimiser: passing ``lr``, ``weight_decay`` or ``clip`` beside it is an error.
@@ -117,6 +137,8 @@ def fit(
     """
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {epochs}")
+    if ema_decay is not None and not 0.0 <= ema_decay < 1.0:
+        raise ValueError(f"ema_decay must be in [0, 1), got {ema_decay}")
     if step is not None:
         ignored = [k for k, v in {"lr": lr, "weight_decay": weight_decay, "clip": clip}.items() if v is not None]
         if ignored:
@@ -126,6 +148,7 @@ def fit(
         step = gradient_step(model, optimizer, clip)
     history = History()
     best_val, best_state, since_best = math.inf, None, 0
+    average: nn.Module | None = None  # the Polyak average of the weights (ema_decay), made after the first step
     start = time.perf_counter()
     bar = tqdm(range(1, epochs + 1), desc=desc, disable=not progress_enabled(), leave=False)
     for epoch in bar:
@@ -136,18 +159,21 @@ def fit(
             for k, v in step(xb).items():
                 sums[k] = sums.get(k, 0.0) + v * len(xb)
             n += len(xb)
+            if ema_decay is not None:
+                average = _update_average(average, model, ema_decay)
         means = {k: v / n for k, v in sums.items()}
         history.train.append(means.pop("loss"))
         for k, v in means.items():
             history.stats.setdefault(k, []).append(v)
         postfix = {"train": f"{history.train[-1]:.2f}"}
+        kept = model if average is None else average  # the weights that are validated and kept
         if val_x is not None:
-            val = evaluate_loss(model, val_x)
+            val = evaluate_loss(kept, val_x)
             history.val.append(val)
             postfix["val"] = f"{val:.2f}"
             if val < best_val:
                 best_val, since_best, history.best_epoch = val, 0, epoch
-                best_state = copy.deepcopy(model.state_dict())
+                best_state = copy.deepcopy(kept.state_dict())
             else:
                 since_best += 1
         else:
@@ -159,6 +185,8 @@ def fit(
             history.stopped_early = True
             break
     bar.close()
+    if best_state is None and average is not None:  # no validation: keep the last average
+        best_state = average.state_dict()
     if best_state is not None:
         model.load_state_dict(best_state)
     model.eval()

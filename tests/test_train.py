@@ -132,3 +132,37 @@ def test_fit_or_load_can_checkpoint_another_module(tmp_path, monkeypatch):
 
     h3 = fit_or_load(ShiftedGaussian(), path, x, None, config={"lr": 0.1}, weights=Gaussian(), epochs=1, lr=0.1)
     assert not h3.from_checkpoint  # other algorithm code: stale, retrained
+
+
+def _step_setting_mu(model):
+    """A custom step that sets mu to 1, 2, 3, ... at successive steps (the raw weights are known)."""
+    count = [0]
+
+    def step(xb):
+        count[0] += 1
+        with torch.no_grad():
+            model.mu.fill_(float(count[0]))
+        return {"loss": 0.0}
+
+    return step
+
+
+def test_ema_keeps_the_polyak_average_not_the_last_weights():
+    model = Gaussian()
+    fit(model, torch.zeros(4), None, epochs=3, batch_size=4, step=_step_setting_mu(model), ema_decay=0.75)
+    # average: 1 (the weights after the first step), then 0.75 * 1 + 0.25 * 2 = 1.25, then 0.75 * 1.25 + 0.25 * 3
+    assert model.mu.item() == pytest.approx(1.6875)
+
+
+def test_ema_validates_and_restores_the_average():
+    model = Gaussian()
+    val = torch.full((8,), 1.25)  # loss 0.5 (1.25 - avg)^2 for the averages 1, 1.25, 1.6875: best at epoch 2
+    h = fit(model, torch.zeros(4), val, epochs=3, batch_size=4, step=_step_setting_mu(model), ema_decay=0.75)
+    assert h.val == pytest.approx([0.03125, 0.0, 0.095703125])
+    assert h.best_epoch == 2 and model.mu.item() == pytest.approx(1.25)
+
+
+@pytest.mark.parametrize("decay", [-0.1, 1.0, 1.5])
+def test_ema_decay_outside_0_1_is_an_error(decay):
+    with pytest.raises(ValueError, match="ema_decay"):
+        fit(Gaussian(), torch.zeros(4), None, epochs=1, ema_decay=decay)
