@@ -87,7 +87,11 @@ def gradient_step(model: nn.Module, optimizer: torch.optim.Optimizer, clip: floa
 
 @torch.no_grad()
 def _update_average(average: nn.Module | None, model: nn.Module, decay: float) -> nn.Module:
-    """One Polyak-averaging update: avg <- decay * avg + (1 - decay) * weights; buffers copied."""
+    """One Polyak-averaging update: avg <- decay * avg + (1 - decay) * weights; buffers copied.
+
+    Not torch's AveragedModel: with use_buffers=True it would average buffers (a bool flag such as
+    ActNorm's ``initialised`` cannot be), with use_buffers=False it keeps them stale (say batch norm's).
+    """
     if average is None:
         return copy.deepcopy(model)
     for a, w in zip(average.parameters(), model.parameters(), strict=True):
