@@ -110,11 +110,43 @@ def clean_metadata(nb: dict) -> dict:
     return nb
 
 
-def run_notebook(path: Path, timeout: int = 1800) -> float:
-    """Execute a notebook in its folder and write it back with outputs; returns wall seconds.
+def _iso_seconds(stamp: str) -> float:
+    """Seconds since the epoch of a Jupyter timestamp such as "2026-11-29T08:12:47.123456Z"."""
+    from datetime import datetime
 
-    The executed notebook goes to a temp file first; the original is replaced only when
-    every cell succeeded, so a failed run never loses the committed outputs.
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+def slowest_cells(nb: dict, n: int = 5) -> list[dict]:
+    """The ``n`` code cells that took longest in an executed notebook, slowest first.
+
+    Reads the timestamps nbclient writes into each cell's ``metadata.execution`` (before
+    :func:`clean_metadata` strips them); a cell without both timestamps is skipped. Each entry:
+    ``{"cell": index in nb["cells"], "seconds": wall seconds, "first_line": the first line of
+    code that is not a comment, at most 70 characters}``.
+    """
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n}")
+    timed = []
+    for index, cell in enumerate(nb.get("cells", [])):
+        execution = cell.get("metadata", {}).get("execution", {})
+        start, end = execution.get("iopub.execute_input"), execution.get("shell.execute_reply")
+        if cell.get("cell_type") != "code" or not (start and end):
+            continue
+        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+        lines = [line.strip() for line in source.splitlines() if line.strip() and not line.strip().startswith("#")]
+        first = lines[0] if lines else ""
+        timed.append({"cell": index, "seconds": round(_iso_seconds(end) - _iso_seconds(start), 1),
+                      "first_line": first if len(first) <= 70 else first[:67] + "..."})  # fmt: skip
+    return sorted(timed, key=lambda c: -c["seconds"])[:n]
+
+
+def run_notebook(path: Path, timeout: int = 1800) -> tuple[float, list[dict]]:
+    """Execute a notebook in its folder and write it back with outputs.
+
+    Returns the wall seconds and its :func:`slowest_cells`. The executed notebook goes to a
+    temp file first; the original is replaced only when every cell succeeded, so a failed run
+    never loses the committed outputs.
     """
     import nbformat
     from nbclient import NotebookClient
@@ -122,13 +154,15 @@ def run_notebook(path: Path, timeout: int = 1800) -> float:
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
     client = NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
-    )
+        nb, timeout=timeout, kernel_name="python3", record_timing=True,
+        resources={"metadata": {"path": str(path.parent)}},
+    )  # fmt: skip
     client.execute()
     seconds = time.perf_counter() - start
-    data = clean_metadata(json.loads(nbformat.writes(nb)))
-    _write_json_atomic(path, data)
-    return seconds
+    data = json.loads(nbformat.writes(nb))
+    slowest = slowest_cells(data)
+    _write_json_atomic(path, clean_metadata(data))
+    return seconds, slowest
 
 
 NOTEBOOK_TITLES = {
@@ -153,11 +187,14 @@ def _runtimes_path(root: Path) -> Path:
     return root / "results" / "runtimes.json"
 
 
-def record_runtime(root: Path, notebook: str, seconds: float) -> None:
-    """Remember a full run's wall time in results/runtimes.json (read by the README table)."""
+def record_runtime(root: Path, notebook: str, seconds: float, slowest: list[dict] | None = None) -> None:
+    """Remember a full run's wall time in results/runtimes.json (read by the README table),
+    with its slowest cells (from :func:`slowest_cells`), so a reader sees where the time goes."""
     path = _runtimes_path(root)
     data = json.loads(path.read_text()) if path.exists() else {}
     data[notebook] = {"seconds": round(seconds), "machine": f"{platform.machine()}, {os.cpu_count()} cores"}
+    if slowest is not None:
+        data[notebook]["slowest_cells"] = slowest
     atomic_write_text(path, json.dumps(dict(sorted(data.items())), indent=2) + "\n")
 
 
@@ -252,10 +289,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"error: {path}: no such notebook", file=sys.stderr)
                 return 2
             print(f"running {path} ({mode_name()} mode) ...", flush=True)
-            seconds = run_notebook(path)
-            print(f"  {path.name}: {seconds:.0f} s", flush=True)
+            seconds, slowest = run_notebook(path)
+            print(f"  {path.name}: {seconds:.0f} s; slowest cells: "
+                  + ", ".join(f"[{c['cell']}] {c['seconds']:.0f} s" for c in slowest), flush=True)  # fmt: skip
             if mode_name() == "full":
-                record_runtime(course_root(), path.stem, seconds)
+                record_runtime(course_root(), path.stem, seconds, slowest)
         if mode_name() == "full" and (course_root() / "README.md").exists():
             update_readme()
             from .records import stale_quotes  # imports torch: only here

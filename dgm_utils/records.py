@@ -167,6 +167,55 @@ def load_result(name: str, root: str | Path | None = None) -> dict | None:
     return record
 
 
+QUOTE_KINDS = ("likelihood", "samples")
+
+
+def quote_records(names: list[str] | tuple[str, ...], kind: str, root: str | Path | None = None) -> str:
+    """Other notebooks' committed records, quoted for printing: one block per name, "not run yet" if absent.
+
+    ``kind="likelihood"``: the recorded NLL in nats and bits/dim, its kind (exact, upper bound,
+    estimate) and the model, or "no likelihood" and the record's reason; an ARM record's
+    family best (``extra["family_best_nll"]``) when it is another model than the recorded one.
+    ``kind="samples"``: the recorded samples' Frechet distance against its floor, their precision,
+    density and coverage, the model and the sampler that drew them and, for a
+    tuned sampler, the model's own samples' Frechet distance beside it.
+    Reads each record with :func:`load_result`, so the reader's own record notes what it quoted.
+    """
+    if kind not in QUOTE_KINDS:
+        raise ValueError(f"kind must be one of {QUOTE_KINDS}, got {kind!r}")
+    if isinstance(names, str):
+        raise TypeError(f"names must be a list of record names, got the string {names!r}")
+    blocks = []
+    for name in names:
+        rec = load_result(name, root=root)
+        if rec is None:
+            blocks.append(f"{name}: not run yet (no results/{name}.json)")
+        elif kind == "likelihood":
+            lik = rec["likelihood"]
+            if lik is None:
+                reason = rec.get("likelihood_note") or "the family has none"
+                blocks.append(f"{name}: no likelihood ({reason}); {rec['model']}")
+                continue
+            nll = f"{lik['nats']:.2f} nats = {lik['bits_per_dim']:.3f} bits/dim, {lik['kind']}"
+            lines = [f"{name}: {nll}; {rec['model']}"]
+            best = rec.get("extra", {}).get("family_best_nll")
+            if best is not None and best["model"] not in rec["model"]:
+                best_nll = f"{best['nats']:.2f} nats, {best['kind']}"
+                lines.append(f"  (family best in its notebook: {best_nll}; {best['model']})")
+            blocks.append("\n".join(lines))
+        else:
+            m = rec["samples"]["metrics"]
+            fd = m["frechet_distance"]
+            lines = [f"{name}: FD {fd['model']:.2f} = {fd['model'] / fd['floor']:.2f}x floor, "
+                     + ", ".join(f"{k} {m[k]['model']:.3f}" for k in ("precision", "density", "coverage"))
+                     + f"; {rec['model']}", f"  sampler: {rec['sampler']}"]  # fmt: skip
+            if not rec["sampler_is_own"]:
+                own = rec["own_samples"]["metrics"]["frechet_distance"]["model"]
+                lines.append(f"  own samples: FD {own:.2f} = {own / fd['floor']:.2f}x floor; {rec['own_sampler']}")
+            blocks.append("\n".join(lines))
+    return "\n".join(blocks)
+
+
 def _without_timings(value: Any) -> Any:
     """``value`` with every timing left out: keys ending in "seconds" or "ms_per_image", at any depth."""
     if isinstance(value, dict):

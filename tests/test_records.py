@@ -157,3 +157,45 @@ def test_committed_records_quote_the_current_records():
     from dgm_utils.records import stale_quotes
 
     assert stale_quotes(course_root()) == [], "a notebook's committed outputs quote another family's old record"
+
+
+def test_quote_records_prints_each_record_or_says_it_is_missing(tmp_path, quick):
+    from dgm_utils.records import _QUOTED, _SAVED, quote_records
+
+    results = tmp_path / "results"
+    samples = load_digits().train.x[:200]
+    _save(results, samples, likelihood=Likelihood(90.0, "upper bound", "test"), model="model U")
+    (results / "unit.json").rename(results / "first.json")
+    _save(results, samples.flip(-1), model="model T", sampler="a tuned one", own_samples=samples,
+          own_sampler="its own", likelihood_note="it has none")  # fmt: skip
+    (results / "unit.json").rename(results / "second.json")
+    first, second = (json.loads((results / f"{n}.json").read_text()) for n in ("first", "second"))
+
+    lik = quote_records(["first", "second", "absent"], "likelihood", root=tmp_path).splitlines()
+    assert lik[0] == "first: 90.00 nats = 2.029 bits/dim, upper bound; model U"
+    assert lik[1] == "second: no likelihood (it has none); model T"
+    assert lik[2] == "absent: not run yet (no results/absent.json)"
+
+    fd = first["samples"]["metrics"]["frechet_distance"]
+    out = quote_records(["first", "second"], "samples", root=tmp_path).splitlines()
+    m = first["samples"]["metrics"]
+    assert out[0] == (f"first: FD {fd['model']:.2f} = {fd['model'] / fd['floor']:.2f}x floor, precision "
+                      f"{m['precision']['model']:.3f}, density {m['density']['model']:.3f}, coverage "
+                      f"{m['coverage']['model']:.3f}; model U")  # fmt: skip
+    assert out[1] == "  sampler: the model's own" and out[2].startswith("second: FD ")
+    assert out[3] == "  sampler: a tuned one"  # a tuned sampler: the model's own samples quoted beside it
+    own_fd = second["own_samples"]["metrics"]["frechet_distance"]["model"]
+    assert out[4].startswith(f"  own samples: FD {own_fd:.2f} = ") and out[4].endswith("; its own") and len(out) == 5
+    assert own_fd == pytest.approx(fd["model"]) and second["samples"]["metrics"]["frechet_distance"]["model"] != own_fd
+
+    second["extra"] = {"family_best_nll": {"model": "another net", "nats": 80.0, "kind": "exact"}}
+    second["likelihood"] = first["likelihood"]
+    (results / "second.json").write_text(json.dumps(second))
+    lines = quote_records(["second"], "likelihood", root=tmp_path).splitlines()
+    assert lines[1] == "  (family best in its notebook: 80.00 nats, exact; another net)"
+    with pytest.raises(ValueError, match="kind"):
+        quote_records(["first"], "nll", root=tmp_path)
+    with pytest.raises(TypeError, match="list"):
+        quote_records("first", "samples", root=tmp_path)
+    _QUOTED.clear()
+    _SAVED.clear()
