@@ -258,6 +258,25 @@ def frechet_distance_to_split(samples: torch.Tensor | np.ndarray, split: str = "
     return frechet_distance(_split_features(split), fake)
 
 
+def frechet_distance_spread(samples: torch.Tensor | np.ndarray, n_boot: int = 50, seed: int = 0, split: str = "test") -> float:
+    """Bootstrap standard deviation of the Frechet distance of integer samples (N, 8, 8) to one data split.
+
+    Resamples the N samples with replacement ``n_boot`` times and recomputes the distance to the
+    split, which stays fixed: how much the number moves with the draw of the samples alone, not
+    with the reference images. Fresh draws from the model can spread more (a resampled set repeats
+    samples), so read it as the least uncertainty of one reported Frechet distance.
+    """
+    if n_boot < 2:
+        raise ValueError(f"n_boot must be at least 2, got {n_boot}")
+    if split not in ("train", "val", "test"):
+        raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")
+    fake, _ = digit_features(check_digits(samples, "samples"))
+    real = _split_features(split)
+    g = torch.Generator().manual_seed(seed)
+    boots = [frechet_distance(real, fake[torch.randint(len(fake), (len(fake),), generator=g)]) for _ in range(n_boot)]
+    return float(torch.tensor(boots).std())
+
+
 @functools.lru_cache(maxsize=3)
 def _split_features(split: str) -> torch.Tensor:
     """Classifier features of one data split, computed once per process."""

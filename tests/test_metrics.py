@@ -165,3 +165,19 @@ def test_choose_by_validation_fd_picks_the_lowest_and_prints_the_floor(digits, c
     assert "T = 1.0" in out and "<- chosen" in out and "floor" in out
     with pytest.raises(ValueError, match="no candidates"):
         choose_by_validation_fd({})
+
+
+def test_frechet_distance_spread_shrinks_with_more_samples(digits):
+    from dgm_utils.metrics import frechet_distance_spread
+
+    few, many = digits.train.x[:100], digits.train.x
+    sd_few = frechet_distance_spread(few, n_boot=20)
+    sd_many = frechet_distance_spread(many, n_boot=20)
+    assert 0 < sd_many < sd_few  # 100 real digits pin the distance down less than 1000 do
+    assert sd_many < floor()["frechet_distance"]  # a spread, not a distance: well below the number itself
+    assert frechet_distance_spread(few, n_boot=20) == sd_few  # the same seed, the same resamples
+    assert frechet_distance_spread(few, n_boot=20, seed=1) != sd_few
+    with pytest.raises(ValueError, match="n_boot"):
+        frechet_distance_spread(few, n_boot=1)
+    with pytest.raises(ValueError, match="split"):
+        frechet_distance_spread(few, split="validation")
