@@ -262,9 +262,9 @@ def frechet_distance_spread(samples: torch.Tensor | np.ndarray, n_boot: int = 50
     """Bootstrap standard deviation of the Frechet distance of integer samples (N, 8, 8) to one data split.
 
     Resamples the N samples with replacement ``n_boot`` times and recomputes the distance to the
-    split, which stays fixed: how much the number moves with the draw of the samples alone, not
-    with the reference images. Fresh draws from the model can spread more (a resampled set repeats
-    samples), so read it as the least uncertainty of one reported Frechet distance.
+    split, which stays fixed: how much the number moves with the draw of the samples alone, around
+    the one draw at hand (a lucky draw looks as precise as a typical one), without the noise of the
+    reference images or of training. Read it as the least uncertainty of one reported distance.
     """
     if n_boot < 2:
         raise ValueError(f"n_boot must be at least 2, got {n_boot}")
