@@ -50,6 +50,7 @@ from .nets import UNet
 from .ood import OOD_SET_NAMES, auroc, evaluate_ood, format_ood, ood_sets
 from .plots import compare_samples, plot_label_histograms, plot_losses, show_digits
 from .records import load_result, n_eval_samples, quote_records, record_digest, save_results, stale_quotes
+from .spreads import save_fd_spreads
 from .timing import Timer, count_parameters
 from .train import History, evaluate_loss, fit, fit_or_load
 
@@ -64,5 +65,5 @@ __all__ = [
     "format_table", "frechet_distance_spread", "frechet_distance_to_split", "from_symmetric", "from_unit", "get_device", "independent_pixels_log_probs", "independent_pixels_nll", "independent_pixels_nlls",
     "is_quick", "iw_bound",
     "load_checkpoint", "load_digits", "load_result", "log_mean_exp", "mode_name", "n_eval_samples", "output_dirs", "plot_label_histograms", "plot_losses", "quote_records",
-    "record_digest", "save_checkpoint", "save_results", "seed_everything", "show_digits", "stale_quotes", "to_symmetric", "write_gif",
+    "record_digest", "save_checkpoint", "save_fd_spreads", "save_results", "seed_everything", "show_digits", "stale_quotes", "to_symmetric", "write_gif",
 ]  # fmt: skip

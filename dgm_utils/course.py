@@ -23,6 +23,7 @@ from pathlib import Path
 
 from .atomic import atomic_write_text
 from .modes import course_root, mode_name
+from .spreads import current_fd_spreads, stale_spreads
 
 PLACEHOLDER_REPO = "https://github.com/your-org/deep-generative-models"
 _BADGE = re.compile(r"https://colab\.research\.google\.com/github/[^)\s\"]+?/blob/[^/]+/notebooks/([\w.-]+\.ipynb)")
@@ -198,8 +199,10 @@ def record_runtime(root: Path, notebook: str, seconds: float, slowest: list[dict
     atomic_write_text(path, json.dumps(dict(sorted(data.items())), indent=2) + "\n")
 
 
-def _fd_cell(evaluation: dict) -> str:
-    return f"{evaluation['metrics']['frechet_distance']['model']:.1f}"
+def _fd_cell(evaluation: dict, sd: float | None = None) -> str:
+    """An FD to one decimal, with notebook 09's bootstrap sd of its samples file when that is current."""
+    fd = f"{evaluation['metrics']['frechet_distance']['model']:.1f}"
+    return fd if sd is None else f"{fd} ± {sd:.1f}"
 
 
 def results_table(root: Path | None = None) -> str:
@@ -207,10 +210,13 @@ def results_table(root: Path | None = None) -> str:
 
     Every row names the sampler its recorded samples came from and gives the Frechet
     distance of those samples and of the model's own samples (T = 1, the prior, drawn
-    pixels), both against the same floor, written into the header.
+    pixels), both against the same floor, written into the header. Each distance carries
+    "± sd", notebook 09's bootstrap standard deviation over its samples
+    (``results/fd_spread.json``), while the samples file is the one 09 measured.
     """
     root = root or course_root()
     runtimes = json.loads(_runtimes_path(root).read_text()) if _runtimes_path(root).exists() else {}
+    spreads = current_fd_spreads(root)
     rows, floor = [], None
     for nb_path in sorted((root / "notebooks").glob("[0-9]*.ipynb")):
         stem = nb_path.stem
@@ -238,8 +244,9 @@ def results_table(root: Path | None = None) -> str:
             floor = samples["metrics"]["frechet_distance"]["floor"]
             own = rec.get("own_samples")
             cells.append(rec.get("sampler", "not recorded"))
-            cells.append(_fd_cell(samples))
-            cells.append("same" if rec.get("sampler_is_own") else (_fd_cell(own) if own else "not recorded"))
+            cells.append(_fd_cell(samples, spreads.get(f"{name}_samples.npy")))
+            own_sd = spreads.get(f"{name}_own_samples.npy")
+            cells.append("same" if rec.get("sampler_is_own") else (_fd_cell(own, own_sd) if own else "not recorded"))
             cells.append(f"{samples['metrics']['digits_present']['model']:.0f} / 10")
             memo = samples.get("memorisation")
             cells.append(f"{memo['exact_copies']['model']:.1%}" if memo else "not recorded")
@@ -249,6 +256,8 @@ def results_table(root: Path | None = None) -> str:
         cells.append(f"{rt['seconds'] / 60:.1f} min" if rt else "")
         rows.append("| " + " | ".join(cells) + " |")
     floor_text = f" (floor {floor:.1f})" if floor is not None else ""
+    if floor is not None and "floor" in spreads:
+        floor_text = f" (floor {floor:.1f} ± {spreads['floor']:.1f})"
     header = [
         "| notebook | training | test NLL (nats / bits per dim) | recorded sampler "
         f"| Fréchet distance, recorded sampler{floor_text} | Fréchet distance, model's own samples{floor_text} "
@@ -298,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
             update_readme()
             from .records import stale_quotes  # imports torch: only here
 
-            for line in stale_quotes(course_root()):  # a reader run before the record it quotes changed
+            for line in stale_quotes(course_root()) + stale_spreads(course_root()):  # run before what it read changed
                 print(f"  stale: {line}", flush=True)
         return 0
     stale = sync_links(check=args.check)
