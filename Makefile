@@ -48,6 +48,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check dgm_utils tests
+	$(VENV)/bin/ruff format --check dgm_utils tests
 
 clean:
 	rm -rf .quick checkpoints .pytest_cache .ruff_cache

@@ -42,6 +42,7 @@ from .metrics import (
     format_table,
     frechet_distance_spread,
     frechet_distance_to_split,
+    fresh_draw_fds,
     memorisation,
     validation_floor,
 )
@@ -62,7 +63,7 @@ __all__ = [
     "auroc", "batches", "bits_per_dim", "evaluate_ood", "format_ood", "ood_sets", "choose_by_validation_fd", "interpolate", "interpolation_grid", "memorisation",
     "validation_floor", "budget", "check_digits", "compare_samples", "count_parameters",
     "dequantize", "dequantize_symmetric", "dequantized_nll", "from_dequantized_symmetric", "evaluate_loss", "evaluate_samples", "fingerprint", "fit", "fit_or_load",
-    "format_table", "frechet_distance_spread", "frechet_distance_to_split", "from_symmetric", "from_unit", "get_device", "independent_pixels_log_probs", "independent_pixels_nll", "independent_pixels_nlls",
+    "format_table", "frechet_distance_spread", "frechet_distance_to_split", "fresh_draw_fds", "from_symmetric", "from_unit", "get_device", "independent_pixels_log_probs", "independent_pixels_nll", "independent_pixels_nlls",
     "is_quick", "iw_bound",
     "load_checkpoint", "load_digits", "load_result", "log_mean_exp", "mode_name", "n_eval_samples", "output_dirs", "plot_label_histograms", "plot_losses", "quote_records",
     "record_digest", "save_checkpoint", "save_fd_spreads", "save_results", "seed_everything", "show_digits", "stale_quotes", "to_symmetric", "write_gif",

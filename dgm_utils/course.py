@@ -179,7 +179,10 @@ NOTEBOOK_TITLES = {
 }
 #: notebooks that train nothing and keep no record of their own: what their row says, and its picture
 SUMMARY_NOTEBOOKS = {
-    "09_comparison": ("trains nothing: reads every record above (leaderboard, pictures, OOD table)", "comparison_nll_vs_fd.png"),
+    "09_comparison": (
+        "trains nothing: reads every record above (leaderboard, pictures, OOD table)",
+        "comparison_nll_vs_fd.png",
+    ),
 }
 _TABLE = re.compile(r"(<!-- results:start -->\n).*?(<!-- results:end -->)", re.S)
 

@@ -160,8 +160,12 @@ def format_ood(result: dict) -> str:
         r = f"{v['auroc_ratio']:>16.3f}" if "auroc_ratio" in v else f"{'-':>16}"
         rows.append(f"{name:<16}{v['auroc']:>8.3f}{r}{v['median_score']:>15.2f}")
     blank, best = result["blank_image_score"], result["test_best_score"]
-    rows.append(f"a blank image scores {blank:.2f}; the most typical test digit {best:.2f}: the blank image looks "
-                + ("MORE typical than every test digit" if blank < best else "less typical than the most typical digit"))
+    rows.append(
+        f"a blank image scores {blank:.2f}; the most typical test digit {best:.2f}: the blank image looks "
+        + ("MORE typical than every test digit" if blank < best else "less typical than the most typical digit")
+    )
     fooled = [name for name, v in result["sets"].items() if v["auroc"] < 0.5]
-    rows.append("ranked as more typical than the test digits (AUROC < 0.5): " + (", ".join(fooled) if fooled else "none"))
+    rows.append(
+        "ranked as more typical than the test digits (AUROC < 0.5): " + (", ".join(fooled) if fooled else "none")
+    )
     return "\n".join(rows)

@@ -98,7 +98,9 @@ def save_results(
     if extra is not None:
         json.dumps(extra)  # fail before writing anything if extra is not JSON
     sets = ood.get("sets") if isinstance(ood, dict) else None
-    if ood is not None and not (isinstance(sets, dict) and all(isinstance(v, dict) and "auroc" in v for v in sets.values())):
+    if ood is not None and not (
+        isinstance(sets, dict) and all(isinstance(v, dict) and "auroc" in v for v in sets.values())
+    ):
         raise ValueError("ood: pass the dict returned by dgm_utils.ood.evaluate_ood")
     _, clf = load_classifier()
     evaluation = evaluate_samples(x)
@@ -246,7 +248,9 @@ def stale_quotes(root: str | Path | None = None) -> list[str]:
     """
     root = Path(root if root is not None else course_root())
     folder = root / "results"
-    current = {p.stem: record_digest(json.loads(p.read_text())) for p in sorted(folder.glob("*.json")) if p.stem != "runtimes"}
+    current = {
+        p.stem: record_digest(json.loads(p.read_text())) for p in sorted(folder.glob("*.json")) if p.stem != "runtimes"
+    }
     lines = []
     for reader in sorted(current):
         quoted = json.loads((folder / f"{reader}.json").read_text()).get("read_records", {})

@@ -148,7 +148,9 @@ def fit(
         if ignored:
             raise ValueError(f"{', '.join(ignored)} would be ignored: a custom step brings its own optimiser")
     else:
-        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3 if lr is None else lr, weight_decay=weight_decay or 0.0)
+        optimizer = torch.optim.Adam(
+            model.parameters(), lr=1e-3 if lr is None else lr, weight_decay=weight_decay or 0.0
+        )
         step = gradient_step(model, optimizer, clip)
     history = History()
     best_val, best_state, since_best = math.inf, None, 0

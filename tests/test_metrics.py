@@ -181,3 +181,35 @@ def test_frechet_distance_spread_shrinks_with_more_samples(digits):
         frechet_distance_spread(few, n_boot=1)
     with pytest.raises(ValueError, match="split"):
         frechet_distance_spread(few, split="validation")
+
+
+def test_fresh_draw_fds_scores_one_reproducible_set_per_seed(digits):
+    from dgm_utils.metrics import frechet_distance_to_split, fresh_draw_fds
+
+    seen = []
+
+    def draw(g: torch.Generator) -> torch.Tensor:
+        """200 training digits picked by the generator: a sampler whose only randomness is g."""
+        seen.append(g.initial_seed())
+        return digits.train.x[torch.randperm(len(digits.train.x), generator=g)[:200]]
+
+    out = fresh_draw_fds(draw, n_draws=4, seed=7)
+    assert seen == [7, 8, 9, 10]  # one fresh seed per draw, as documented
+    first = digits.train.x[torch.randperm(len(digits.train.x), generator=torch.Generator().manual_seed(7))[:200]]
+    assert out["fds"][0] == pytest.approx(frechet_distance_to_split(first, "test"))
+    fds = torch.tensor(out["fds"])
+    assert len(set(out["fds"])) == 4  # different sets: a generator ignored (or reused) would repeat one distance
+    assert out["mean"] == pytest.approx(fds.mean().item()) and out["sd"] == pytest.approx(fds.std().item())
+    assert (
+        out["min"] == pytest.approx(min(out["fds"])) and out["max"] == pytest.approx(max(out["fds"])) and out["sd"] > 0
+    )
+    assert fresh_draw_fds(draw, n_draws=4, seed=7)["fds"] == out["fds"]  # reproducible
+    assert fresh_draw_fds(draw, n_draws=2, split="val")["fds"][0] == pytest.approx(
+        frechet_distance_to_split(draw(torch.Generator().manual_seed(100)), "val")
+    )
+    with pytest.raises(ValueError, match="n_draws"):
+        fresh_draw_fds(draw, n_draws=1)
+    with pytest.raises(ValueError, match="split"):
+        fresh_draw_fds(draw, n_draws=2, split="validation")
+    with pytest.raises(ValueError, match="0..16"):
+        fresh_draw_fds(lambda g: digits.train.x[:10] + 20, n_draws=2)

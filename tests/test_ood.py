@@ -68,7 +68,9 @@ def test_evaluate_ood_with_a_score_that_knows_the_digits(test_x):
     assert out["sets"]["constant"]["auroc"] == 1.0  # std 0 beats every digit
     assert out["sets"]["pixel_shuffled"]["auroc"] == pytest.approx(0.5, abs=1e-9)  # same std per image
     scored = test_x[: out["n_images"]]  # all of them in full mode, the first 100 in quick mode
-    assert out["blank_image_score"] == 0.0 and out["test_best_score"] == pytest.approx(-scored.float().std(dim=(1, 2)).max())
+    assert out["blank_image_score"] == 0.0 and out["test_best_score"] == pytest.approx(
+        -scored.float().std(dim=(1, 2)).max()
+    )
     text = format_ood(out).splitlines()
     assert len(text) == 3 + len(OOD_SET_NAMES) + 2 and text[0].startswith("score: minus pixel std")
     assert "less typical than the most typical digit" in text[-2]  # a blank image has std 0: the most anomalous
@@ -88,7 +90,9 @@ def test_ratio_of_the_background_model_itself_is_chance(test_x):
 
     train = load_digits().train.x
     per_image = independent_pixels_nlls(train, test_x)
-    assert per_image.shape == (len(test_x),) and per_image.mean().item() == pytest.approx(independent_pixels_nll(train, test_x))
+    assert per_image.shape == (len(test_x),) and per_image.mean().item() == pytest.approx(
+        independent_pixels_nll(train, test_x)
+    )
     out = evaluate_ood(lambda x: independent_pixels_nlls(train, x), test_x, score_name="background NLL")
     assert out["blank_image_score"] < out["test_best_score"]  # the blank image fools the background model
     assert out["sets"]["constant"]["auroc"] < 1.0

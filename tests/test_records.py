@@ -10,7 +10,9 @@ from dgm_utils.records import save_results
 
 
 def _save(tmp_path, samples, **kw):
-    args = dict(model="test", sampler="the model's own", n_params=10, train_seconds=1.0, sample_ms_per_image=0.5, device="cpu")
+    args = dict(
+        model="test", sampler="the model's own", n_params=10, train_seconds=1.0, sample_ms_per_image=0.5, device="cpu"
+    )
     args.update(kw)
     return save_results("unit", samples, results_dir=tmp_path, **args)
 
@@ -142,7 +144,9 @@ def test_a_record_names_the_records_it_quoted_and_stale_quotes_finds_changed_one
     assert stale_quotes(tmp_path) == []
     rerun["samples"]["metrics"]["frechet_distance"]["model"] += 1.0
     path.write_text(json.dumps(rerun))  # a number the reader printed has changed
-    assert stale_quotes(tmp_path) == ["reader: its notebook quotes the unit record, which has changed since: re-run it (make gifs)"]
+    assert stale_quotes(tmp_path) == [
+        "reader: its notebook quotes the unit record, which has changed since: re-run it (make gifs)"
+    ]
     (tmp_path / "notebooks").mkdir()
     (tmp_path / "notebooks" / "99_reader.ipynb").write_text("{}")
     assert stale_quotes(tmp_path)[0].endswith("re-run it (make gifs NB=99_reader)")  # names the notebook to re-run
