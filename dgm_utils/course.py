@@ -215,7 +215,7 @@ def results_table(root: Path | None = None) -> str:
     distance of those samples and of the model's own samples (T = 1, the prior, drawn
     pixels), both against the same floor, written into the header. Each distance carries
     "± sd", notebook 09's bootstrap standard deviation over its samples
-    (``results/fd_spread.json``), while the samples file is the one 09 measured.
+    (``results/fd_spread.json``), while the samples file and its record's FD are the ones 09 measured.
     """
     root = root or course_root()
     runtimes = json.loads(_runtimes_path(root).read_text()) if _runtimes_path(root).exists() else {}
